@@ -185,14 +185,18 @@ func (b *Batch) TimestampType() TimestampType {
 }
 
 // IsTransactional reports attribute bit 4 (v2 only).
-func (b *Batch) IsTransactional() bool { return b.Magic >= 2 && b.Attributes&transactionalFlagMask != 0 }
+func (b *Batch) IsTransactional() bool {
+	return b.Magic >= 2 && b.Attributes&transactionalFlagMask != 0
+}
 
 // IsControl reports attribute bit 5 (v2 only).
 func (b *Batch) IsControl() bool { return b.Magic >= 2 && b.Attributes&controlFlagMask != 0 }
 
 // HasDeleteHorizon reports attribute bit 6 (KIP-534): BaseTimestamp is then
 // the delete horizon.
-func (b *Batch) HasDeleteHorizon() bool { return b.Magic >= 2 && b.Attributes&deleteHorizonFlagMask != 0 }
+func (b *Batch) HasDeleteHorizon() bool {
+	return b.Magic >= 2 && b.Attributes&deleteHorizonFlagMask != 0
+}
 
 // DeleteHorizonMs returns the delete horizon and whether one is set.
 func (b *Batch) DeleteHorizonMs() (int64, bool) {

@@ -46,14 +46,14 @@ type ReaderOptions struct {
 // are valid only until the next call to Next. A BatchReader is not safe for
 // concurrent use; independent readers over the same file are fine.
 type BatchReader struct {
-	r     io.ReaderAt
-	size  int64 // file size
-	end   int64 // stop position
-	opts  ReaderOptions
-	pos   int64 // position of the next entry
-	valid int64 // position just after the last valid entry before any invalid one
+	r           io.ReaderAt
+	size        int64 // file size
+	end         int64 // stop position
+	opts        ReaderOptions
+	pos         int64 // position of the next entry
+	valid       int64 // position just after the last valid entry before any invalid one
 	seenInvalid bool
-	err   error // sticky
+	err         error // sticky
 
 	win      []byte // window buffer
 	winStart int64  // file position of win[0]
