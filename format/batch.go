@@ -266,6 +266,9 @@ func decodeHeader(b *Batch, hdr []byte, pos int64) error {
 			return &CorruptionError{Position: pos, Offset: b.BaseOffset, Reason: ReasonBadLength,
 				Detail: fmt.Sprintf("v1 message size %d smaller than minimum (%d)", b.Length, RecordOverheadV1)}
 		}
+		if len(hdr) <= legacyAttrPos {
+			return &CorruptionError{Position: pos, Offset: b.BaseOffset, Reason: ReasonBadLength, Detail: "short legacy header"}
+		}
 		b.PartitionLeaderEpoch = -1
 		b.CRC = binary.BigEndian.Uint32(hdr[legacyCRCPos:])
 		b.Attributes = int16(hdr[legacyAttrPos])
@@ -312,17 +315,21 @@ func DecodeBatch(b []byte) (*Batch, error) {
 	if len(b) < HeaderSizeUpToMagic {
 		return nil, &TruncatedError{Position: 0, Bytes: int64(len(b)), Kind: tailKindOf(b)}
 	}
+	length := int32(binary.BigEndian.Uint32(b[8:12]))
+	if length < RecordOverheadV0 && isAllZero(b) {
+		return nil, &TruncatedError{Position: 0, Bytes: int64(len(b)), Kind: TailZeroFilled}
+	}
+	if length >= RecordOverheadV0 && LogOverhead+int64(length) > int64(len(b)) {
+		return nil, &TruncatedError{Position: 0, Bytes: int64(len(b)), Kind: TailPartial}
+	}
 	bt := new(Batch)
 	magic := int8(b[MagicOffset])
-	hdrLen := headerBytesFor(magic, int64(len(b)))
-	if err := decodeHeader(bt, b[:hdrLen], 0); err != nil {
-		if ce, ok := err.(*CorruptionError); ok && ce.Reason == ReasonBadLength && isAllZero(b) {
-			return nil, &TruncatedError{Position: 0, Bytes: int64(len(b)), Kind: TailZeroFilled}
-		}
-		return nil, err
+	hdrLen := HeaderSizeUpToMagic
+	if length >= RecordOverheadV0 {
+		hdrLen = headerBytesFor(magic, LogOverhead+int64(length))
 	}
-	if bt.Size() > int64(len(b)) {
-		return nil, &TruncatedError{Position: 0, Bytes: int64(len(b)), Kind: TailPartial}
+	if err := decodeHeader(bt, b[:hdrLen], 0); err != nil {
+		return nil, err
 	}
 	bt.Raw = b[:bt.Size()]
 	bt.ComputedCRC = computeCRC(bt.Magic, bt.Raw)

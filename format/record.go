@@ -368,6 +368,7 @@ func (d *RecordDecoder) resetLegacy(b *Batch) error {
 		return d.corrupt(b.BaseOffset, ReasonBadRecord, "%v", err)
 	}
 	if c == CompressionNone {
+		d.data = b.Raw
 		return nil
 	}
 	d.wrapper = true
