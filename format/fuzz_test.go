@@ -243,7 +243,9 @@ func FuzzDecodeRecord(f *testing.F) {
 
 // putBatchFields patches length, record count and CRC of a v2 batch.
 func putBatchFields(raw []byte, count int32) {
-	be := func(p int, v uint32) { raw[p], raw[p+1], raw[p+2], raw[p+3] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v) }
+	be := func(p int, v uint32) {
+		raw[p], raw[p+1], raw[p+2], raw[p+3] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
+	}
 	be(8, uint32(len(raw)-LogOverhead))
 	be(recordsCountPosV2, uint32(count))
 	be(crcOffsetV2, CRC32C(raw[attributesOffsetV2:]))
