@@ -1,0 +1,140 @@
+package coordinator
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"strconv"
+	"unicode/utf8"
+)
+
+// jsonObject appends one JSON object with a fixed key order, formatted the
+// way Jackson's ObjectNode.toString does (what DumpLogSegments prints): no
+// spaces, strings escaped with \" \\ \b \t \n \f \r and \u00XX (upper-case hex)
+// for other control characters, everything else written as UTF-8.
+type jsonObject struct {
+	b []byte
+	n int
+}
+
+func newObject(dst []byte) *jsonObject { return &jsonObject{b: append(dst, '{')} }
+
+func (o *jsonObject) key(k string) {
+	if o.n > 0 {
+		o.b = append(o.b, ',')
+	}
+	o.n++
+	o.b = appendJSONString(o.b, k)
+	o.b = append(o.b, ':')
+}
+
+func (o *jsonObject) str(k, v string) { o.key(k); o.b = appendJSONString(o.b, v) }
+func (o *jsonObject) int(k string, v int64) {
+	o.key(k)
+	o.b = strconv.AppendInt(o.b, v, 10)
+}
+func (o *jsonObject) bool(k string, v bool) { o.key(k); o.b = strconv.AppendBool(o.b, v) }
+func (o *jsonObject) null(k string)         { o.key(k); o.b = append(o.b, "null"...) }
+
+func (o *jsonObject) nullableStr(k string, v *string) {
+	if v == nil {
+		o.null(k)
+		return
+	}
+	o.str(k, *v)
+}
+
+// bytes writes b as Jackson writes a BinaryNode: standard base64 with padding.
+func (o *jsonObject) bytes(k string, b []byte) {
+	if b == nil {
+		o.null(k)
+		return
+	}
+	o.str(k, base64.StdEncoding.EncodeToString(b))
+}
+
+func (o *jsonObject) hex(k string, b []byte) { o.str(k, hex.EncodeToString(b)) }
+
+// raw writes an already-encoded JSON value.
+func (o *jsonObject) raw(k string, v []byte) { o.key(k); o.b = append(o.b, v...) }
+
+func (o *jsonObject) int32s(k string, v []int32) {
+	o.key(k)
+	o.b = append(o.b, '[')
+	for i, x := range v {
+		if i > 0 {
+			o.b = append(o.b, ',')
+		}
+		o.b = strconv.AppendInt(o.b, int64(x), 10)
+	}
+	o.b = append(o.b, ']')
+}
+
+func (o *jsonObject) strs(k string, v []string) {
+	o.key(k)
+	o.b = append(o.b, '[')
+	for i, s := range v {
+		if i > 0 {
+			o.b = append(o.b, ',')
+		}
+		o.b = appendJSONString(o.b, s)
+	}
+	o.b = append(o.b, ']')
+}
+
+// array writes a JSON array whose elements each is given a fresh destination.
+func (o *jsonObject) array(k string, n int, elem func(dst []byte, i int) []byte) {
+	o.key(k)
+	o.b = append(o.b, '[')
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			o.b = append(o.b, ',')
+		}
+		o.b = elem(o.b, i)
+	}
+	o.b = append(o.b, ']')
+}
+
+func (o *jsonObject) end() []byte { return append(o.b, '}') }
+
+const upperHex = "0123456789ABCDEF"
+
+// appendJSONString escapes s like Jackson. Invalid UTF-8 bytes become U+FFFD,
+// as Java's String(bytes, UTF_8) decoding turns them before Jackson sees them.
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			default:
+				if c < 0x20 {
+					dst = append(dst, '\\', 'u', '0', '0', upperHex[c>>4], upperHex[c&0xf])
+				} else {
+					dst = append(dst, c)
+				}
+			}
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			dst = utf8.AppendRune(dst, utf8.RuneError)
+		} else {
+			dst = append(dst, s[i:i+n]...)
+		}
+		i += n
+	}
+	return append(dst, '"')
+}
