@@ -63,6 +63,16 @@ func appendDecoded(dst []byte, b []byte, d Decoder, extraEscape string) []byte {
 		return append(dst, '>')
 	}
 	for i := 0; i < len(b); {
+		// Copy the longest run of bytes that need no escaping in one go.
+		j := i
+		for j < len(b) && b[j] >= 0x20 && b[j] < 0x7f && b[j] != '\\' && (extraEscape == "" || !containsByte(extraEscape, b[j])) {
+			j++
+		}
+		if j > i {
+			dst = append(dst, b[i:j]...)
+			i = j
+			continue
+		}
 		c := b[i]
 		if c >= 0x20 && c < 0x7f {
 			if c == '\\' {

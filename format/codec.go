@@ -90,25 +90,34 @@ func Compress(c Compression, magic int8, dst, src []byte) ([]byte, error) {
 
 var gzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
 
+// gzipState pairs a pooled gzip reader with the bytes.Reader it reads, so a
+// deep pass over gzip batches allocates nothing per batch once warm.
+type gzipState struct {
+	src bytes.Reader
+	zr  *gzip.Reader
+}
+
 var gzipReaders sync.Pool
 
 func gunzip(dst, src []byte, max int) ([]byte, error) {
-	var zr *gzip.Reader
-	if v := gzipReaders.Get(); v != nil {
-		zr = v.(*gzip.Reader)
-		if err := zr.Reset(bytes.NewReader(src)); err != nil {
-			return nil, err
-		}
-	} else {
-		var err error
-		if zr, err = gzip.NewReader(bytes.NewReader(src)); err != nil {
-			return nil, err
-		}
+	st, _ := gzipReaders.Get().(*gzipState)
+	if st == nil {
+		st = new(gzipState)
 	}
-	defer gzipReaders.Put(zr)
+	st.src.Reset(src)
+	if st.zr == nil {
+		zr, err := gzip.NewReader(&st.src)
+		if err != nil {
+			return nil, err
+		}
+		st.zr = zr
+	} else if err := st.zr.Reset(&st.src); err != nil {
+		return nil, err
+	}
+	defer gzipReaders.Put(st)
 	// Concatenated members are accepted, as GZIPInputStream does.
-	zr.Multistream(true)
-	return readCapped(dst, zr, max)
+	st.zr.Multistream(true)
+	return readCapped(dst, st.zr, max)
 }
 
 func readCapped(dst []byte, r io.Reader, max int) ([]byte, error) {
@@ -399,23 +408,27 @@ var (
 	zstdEnc      *zstd.Encoder
 )
 
+type zstdState struct {
+	src bytes.Reader
+	d   *zstd.Decoder
+}
+
 func unzstd(dst, src []byte, max int) ([]byte, error) {
-	var d *zstd.Decoder
-	if v := zstdDecoders.Get(); v != nil {
-		d = v.(*zstd.Decoder)
-	} else {
-		var err error
-		d, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
+	st, _ := zstdDecoders.Get().(*zstdState)
+	if st == nil {
+		d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
 			zstd.WithDecoderMaxMemory(uint64(DefaultMaxDecompressedSize)), zstd.WithDecoderMaxWindow(64<<20))
 		if err != nil {
 			return nil, err
 		}
+		st = &zstdState{d: d}
 	}
-	defer zstdDecoders.Put(d)
-	if err := d.Reset(bytes.NewReader(src)); err != nil {
+	defer zstdDecoders.Put(st)
+	st.src.Reset(src)
+	if err := st.d.Reset(&st.src); err != nil {
 		return nil, err
 	}
-	return readCapped(dst, d, max)
+	return readCapped(dst, st.d, max)
 }
 
 func zstdEncoder() *zstd.Encoder {

@@ -1,0 +1,195 @@
+package segment
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/kseg/kseg/format"
+	"github.com/kseg/kseg/index"
+)
+
+// ErrOffsetOutOfRange reports an offset or timestamp outside the log.
+var ErrOffsetOutOfRange = errors.New("kseg/segment: offset out of range")
+
+// BatchInfo is a copy of a batch header (safe to keep).
+type BatchInfo struct {
+	Position      int64
+	BaseOffset    int64
+	LastOffset    int64
+	MaxTimestamp  int64
+	Size          int64
+	Magic         int8
+	Compression   format.Compression
+	NumRecords    int32
+	IsControl     bool
+	Transactional bool
+}
+
+func infoOf(b *format.Batch) BatchInfo {
+	return BatchInfo{Position: b.Position, BaseOffset: b.BaseOffset, LastOffset: b.LastOffset(), MaxTimestamp: b.MaxTimestamp,
+		Size: b.Size(), Magic: b.Magic, Compression: b.Compression(), NumRecords: b.NumRecords, IsControl: b.IsControl(), Transactional: b.IsTransactional()}
+}
+
+// LookupResult describes how an offset was found: the index entry used (as
+// Kafka's OffsetIndex.lookup returns it), then the forward scan of the .log.
+type LookupResult struct {
+	Segment      *Segment
+	IndexUsed    bool
+	IndexEntry   index.OffsetPosition
+	Batch        BatchInfo
+	BytesScanned int64
+	// For timestamp lookups: the record found.
+	Offset    int64
+	Timestamp int64
+	TimeEntry index.TimestampOffset
+}
+
+// SegmentFor returns the segment holding offset: the last one whose base
+// offset is <= offset.
+func (p *Partition) SegmentFor(offset int64) *Segment {
+	var s *Segment
+	for _, c := range p.Segments {
+		if c.BaseOffset <= offset {
+			s = c
+		}
+	}
+	return s
+}
+
+// LookupOffset finds the batch containing offset in s the way a broker does
+// (LogSegment.translateOffset): index lookup, then a forward scan of batch
+// headers for the first batch whose last offset is >= offset.
+func LookupOffset(s *Segment, offset int64) (*LookupResult, error) {
+	f, err := s.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	res := &LookupResult{Segment: s, IndexEntry: index.OffsetPosition{Offset: s.BaseOffset}}
+	if f.Index != nil {
+		e, err := f.Index.Lookup(offset)
+		if err != nil {
+			return nil, err
+		}
+		res.IndexUsed, res.IndexEntry = true, e
+	}
+	start := int64(res.IndexEntry.Position)
+	if start > f.LogSize {
+		return nil, fmt.Errorf("kseg/segment: %s: index entry position %d is past the end of the log (%d bytes)", s.Index, start, f.LogSize)
+	}
+	r := f.Batches(s.Name(), start, true)
+	for {
+		b, err := r.Next()
+		if err == io.EOF {
+			return nil, fmt.Errorf("%w: offset %d is not in %s", ErrOffsetOutOfRange, offset, s.Name())
+		}
+		if err != nil {
+			return nil, err
+		}
+		if b.LastOffset() >= offset {
+			res.Batch = infoOf(b)
+			res.BytesScanned = b.Position + b.Size() - start
+			res.Offset = offset
+			return res, nil
+		}
+	}
+}
+
+// LookupOffset picks the segment by base offset and looks offset up in it.
+func (p *Partition) LookupOffset(offset int64) (*LookupResult, error) {
+	s := p.SegmentFor(offset)
+	if s == nil {
+		first := int64(-1)
+		if len(p.Segments) > 0 {
+			first = p.Segments[0].BaseOffset
+		}
+		return nil, fmt.Errorf("%w: offset %d is before the first segment (base offset %d)", ErrOffsetOutOfRange, offset, first)
+	}
+	return LookupOffset(s, offset)
+}
+
+// LookupTimestamp answers ListOffsets by timestamp the way Kafka does
+// (LogSegment.findOffsetByTimestamp): in the first segment that can hold a
+// timestamp >= ts, the time index gives a starting offset, the offset index a
+// position, and a scan finds the first batch whose max timestamp is >= ts;
+// inside it, the first record whose timestamp is >= ts.
+func (p *Partition) LookupTimestamp(ts int64) (*LookupResult, error) {
+	dec := format.NewRecordDecoder(format.DecoderOptions{})
+	for i, s := range p.Segments {
+		res, err := lookupTimestampIn(s, ts, dec, i == len(p.Segments)-1)
+		if err != nil {
+			return nil, err
+		}
+		if res != nil {
+			return res, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: no record with a timestamp >= %d", ErrOffsetOutOfRange, ts)
+}
+
+func lookupTimestampIn(s *Segment, ts int64, dec *format.RecordDecoder, active bool) (*LookupResult, error) {
+	f, err := s.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	res := &LookupResult{Segment: s, TimeEntry: index.TimestampOffset{Timestamp: -1, Offset: s.BaseOffset}, IndexEntry: index.OffsetPosition{Offset: s.BaseOffset}}
+	if f.TimeIndex != nil {
+		// A closed segment's last time-index entry is its max timestamp:
+		// skip segments that cannot hold ts (Kafka: largestTimestamp >= ts).
+		if n, _, err := f.TimeIndex.ValidEntries(); err == nil && n > 0 && !active {
+			last, err := f.TimeIndex.LastEntry()
+			if err == nil && last.Timestamp < ts {
+				return nil, nil
+			}
+		}
+		e, err := f.TimeIndex.Lookup(ts)
+		if err != nil {
+			return nil, err
+		}
+		res.TimeEntry = e
+	}
+	if f.Index != nil {
+		e, err := f.Index.Lookup(res.TimeEntry.Offset)
+		if err != nil {
+			return nil, err
+		}
+		res.IndexUsed, res.IndexEntry = true, e
+	}
+	start := int64(res.IndexEntry.Position)
+	if start > f.LogSize {
+		start = 0
+	}
+	r := f.Batches(s.Name(), start, false)
+	for {
+		b, err := r.Next()
+		if err == io.EOF {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if b.MaxTimestamp < ts {
+			continue
+		}
+		if err := dec.Reset(b); err != nil {
+			return nil, err
+		}
+		for {
+			rec, err := dec.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return nil, err
+			}
+			if rec.Timestamp >= ts {
+				res.Batch = infoOf(b)
+				res.BytesScanned = b.Position + b.Size() - start
+				res.Offset, res.Timestamp = rec.Offset, rec.Timestamp
+				return res, nil
+			}
+		}
+	}
+}

@@ -1,0 +1,193 @@
+package segment
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/kseg/kseg/format"
+	"github.com/kseg/kseg/index"
+	"github.com/kseg/kseg/internal/fsutil"
+)
+
+// DefaultIndexIntervalBytes is Kafka's index.interval.bytes default.
+const DefaultIndexIntervalBytes = 4096
+
+// Rebuilt holds the index files a broker would write for a segment during
+// recovery (LogSegment.recover), computed from the .log alone.
+type Rebuilt struct {
+	Segment    *Segment
+	OffsetIdx  []byte
+	TimeIdx    []byte
+	ValidBytes int64 // the log is indexed up to here (recovery's truncation point)
+	LogErr     error // corruption or torn tail that stopped the walk, if any
+}
+
+// RebuildIndexes walks the segment's batches (headers and CRC) and applies
+// the recovery rule with the given index.interval.bytes. Like recovery it
+// stops at the first invalid batch; LogErr says why.
+func RebuildIndexes(s *Segment, interval int) (*Rebuilt, error) {
+	f, err := s.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b := index.NewBuilder(s.BaseOffset, interval)
+	r := format.NewBatchReader(f.Log, f.LogSize, format.ReaderOptions{File: s.Name()})
+	res := &Rebuilt{Segment: s}
+	for {
+		bt, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var ce *format.CorruptionError
+			var te *format.TruncatedError
+			if errors.As(err, &ce) || errors.As(err, &te) {
+				res.LogErr = err
+				break
+			}
+			return nil, err
+		}
+		if !bt.Valid {
+			res.LogErr = &format.CorruptionError{File: s.Name(), Position: bt.Position, Offset: bt.BaseOffset, Reason: format.ReasonCRCMismatch,
+				Detail: fmt.Sprintf("stored crc %d != computed %d", bt.CRC, bt.ComputedCRC)}
+			break
+		}
+		b.Add(bt.Position, bt.LastOffset(), bt.MaxTimestamp, bt.Size())
+	}
+	res.ValidBytes = r.ValidBytes()
+	res.OffsetIdx, res.TimeIdx = b.Finish()
+	if err := b.Err(); err != nil && res.LogErr == nil {
+		res.LogErr = err
+	}
+	return res, nil
+}
+
+// IndexChange compares an existing index file with its rebuilt content.
+type IndexChange struct {
+	Path       string `json:"path"`
+	Kind       string `json:"kind"` // "index" or "timeindex"
+	Exists     bool   `json:"exists"`
+	OldSize    int64  `json:"oldSize"`
+	NewSize    int64  `json:"newSize"`
+	OldEntries int    `json:"oldEntries"`
+	NewEntries int    `json:"newEntries"`
+	Added      int    `json:"added"`   // entries in the new file but not the old
+	Removed    int    `json:"removed"` // entries in the old file but not the new
+	Identical  bool   `json:"identical"`
+}
+
+// Diff compares the rebuilt indexes with the files on disk.
+func (r *Rebuilt) Diff() ([]IndexChange, error) {
+	s := r.Segment
+	var out []IndexChange
+	for _, k := range []struct {
+		kind, suffix, path string
+		data               []byte
+		size               int
+	}{
+		{"index", IndexSuffix, s.Index, r.OffsetIdx, index.OffsetIndexEntrySize},
+		{"timeindex", TimeIndexSuffix, s.TimeIndex, r.TimeIdx, index.TimeIndexEntrySize},
+	} {
+		c := IndexChange{Path: k.path, Kind: k.kind, NewSize: int64(len(k.data)), NewEntries: len(k.data) / k.size}
+		if c.Path == "" {
+			c.Path = filepath.Join(s.Dir, FileName(s.BaseOffset, k.suffix))
+		}
+		old, err := os.ReadFile(c.Path)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			c.Added = c.NewEntries
+		case err != nil:
+			return nil, err
+		default:
+			c.Exists = true
+			c.OldSize = int64(len(old))
+			c.Identical = bytes.Equal(old, k.data)
+			oldEntries := validPrefix(old, k.size)
+			c.OldEntries = len(oldEntries)
+			newSet := map[string]bool{}
+			for i := 0; i+k.size <= len(k.data); i += k.size {
+				newSet[string(k.data[i:i+k.size])] = true
+			}
+			seen := map[string]bool{}
+			for _, e := range oldEntries {
+				seen[e] = true
+				if !newSet[e] {
+					c.Removed++
+				}
+			}
+			for e := range newSet {
+				if !seen[e] {
+					c.Added++
+				}
+			}
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// validPrefix splits an index file into entries, stopping at the first
+// all-zero slot after slot 0 (a preallocated tail).
+func validPrefix(b []byte, size int) []string {
+	var out []string
+	zero := make([]byte, size)
+	for i := 0; i+size <= len(b); i += size {
+		e := b[i : i+size]
+		if i > 0 && bytes.Equal(e, zero) {
+			break
+		}
+		out = append(out, string(e))
+	}
+	return out
+}
+
+// WriteOptions says where and how rebuilt indexes are written.
+type WriteOptions struct {
+	FS fsutil.FS
+	// OutputDir, when set, receives the files (named as in the partition)
+	// and nothing in the partition is touched.
+	OutputDir string
+	// Quarantine receives the old files before they are replaced.
+	Quarantine *fsutil.Quarantine
+}
+
+// Write writes the rebuilt indexes that differ from disk: temp file, fsync,
+// rename, fsync directory; an existing file is first copied to the
+// quarantine. It returns the paths written.
+func (r *Rebuilt) Write(changes []IndexChange, o WriteOptions) ([]string, error) {
+	fsys := o.FS
+	if fsys == nil {
+		fsys = fsutil.OSFS{}
+	}
+	var written []string
+	for _, c := range changes {
+		if c.Identical {
+			continue
+		}
+		data := r.OffsetIdx
+		if c.Kind == "timeindex" {
+			data = r.TimeIdx
+		}
+		dst := c.Path
+		if o.OutputDir != "" {
+			dst = filepath.Join(o.OutputDir, filepath.Base(c.Path))
+		} else if c.Exists {
+			if o.Quarantine == nil {
+				return written, fmt.Errorf("kseg/segment: refusing to replace %s without a quarantine", c.Path)
+			}
+			if _, err := o.Quarantine.SaveFile(c.Path, "index replaced by kseg index rebuild"); err != nil {
+				return written, err
+			}
+		}
+		if err := fsutil.WriteFileAtomic(fsys, dst, data, 0o644); err != nil {
+			return written, err
+		}
+		written = append(written, dst)
+	}
+	return written, nil
+}
