@@ -1,0 +1,269 @@
+package verify_test
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/kseg/kseg/internal/fsutil"
+	"github.com/kseg/kseg/internal/testutil"
+	"github.com/kseg/kseg/verify"
+)
+
+// corruptionCase is one named corruption: where verify must report it, what
+// repair must do, and how many records survive.
+type corruptionCase struct {
+	name   string
+	specs  []segSpec // nil: defaultSpecs
+	mutate func(t *testing.T, f *fixture)
+	// The finding verify must report.
+	reason verify.Reason
+	file   func(f *fixture) string
+	pos    func(f *fixture) int64
+	end    func(f *fixture) int64 // nil: not checked
+	sev    verify.Severity
+	// needSalvage: without --salvage the plan must leave it unresolved.
+	needSalvage bool
+	// nothingToDo: repair has nothing to do (benign or left to the broker).
+	nothingToDo bool
+	// remaining is the finding reason expected to survive the repair ("" none).
+	remaining   verify.Reason
+	wantRecords int64
+}
+
+func base(p string) string { return filepath.Base(p) }
+
+func corruptionCases() []corruptionCase {
+	at := func(seg, batch int) func(f *fixture) int64 {
+		return func(f *fixture) int64 { return f.pos[seg][batch] }
+	}
+	log0 := func(f *fixture) string { return base(f.log(0)) }
+	log1 := func(f *fixture) string { return base(f.log(1)) }
+	size := func(seg int) func(f *fixture) int64 {
+		return func(f *fixture) int64 { return f.pos[seg][len(f.pos[seg])-1] }
+	}
+	return []corruptionCase{
+		{name: "bit flip in records", mutate: func(t *testing.T, f *fixture) { testutil.MustFlipBit(t, f.log(0), f.pos[0][5]+100, 3) },
+			reason: verify.ReasonCRCMismatch, file: log0, pos: at(0, 5), end: at(0, 6), sev: verify.SeverityError, needSalvage: true, wantRecords: 195},
+		{name: "bit flip in header", mutate: func(t *testing.T, f *fixture) { testutil.MustFlipBit(t, f.log(0), f.pos[0][5]+26, 0) },
+			reason: verify.ReasonCRCMismatch, file: log0, pos: at(0, 5), end: at(0, 6), sev: verify.SeverityError, needSalvage: true, wantRecords: 195},
+		{name: "bit flip in crc", mutate: func(t *testing.T, f *fixture) { testutil.MustFlipBit(t, f.log(0), f.pos[0][5]+17, 0) },
+			reason: verify.ReasonCRCMismatch, file: log0, pos: at(0, 5), end: at(0, 6), sev: verify.SeverityError, needSalvage: true, wantRecords: 195},
+		{name: "crc mismatch in the last batch", mutate: func(t *testing.T, f *fixture) { testutil.MustFlipBit(t, f.log(1), f.pos[1][19]+100, 1) },
+			reason: verify.ReasonCRCMismatch, file: log1, pos: at(1, 19), end: size(1), sev: verify.SeverityError, needSalvage: true, wantRecords: 195},
+		{name: "truncated batch", mutate: func(t *testing.T, f *fixture) { testutil.MustTruncate(t, f.log(1), f.pos[1][19]+50) },
+			reason: verify.ReasonTornTail, file: log1, pos: at(1, 19), sev: verify.SeverityError, wantRecords: 195},
+		{name: "zero-filled tail", mutate: func(t *testing.T, f *fixture) { testutil.MustAppendZeros(t, f.log(1), 3000) },
+			reason: verify.ReasonZeroTail, file: log1, pos: at(1, 20), sev: verify.SeverityWarning, wantRecords: 200},
+		{name: "zero-filled tail of a non-active segment", mutate: func(t *testing.T, f *fixture) { testutil.MustZeroRange(t, f.log(0), f.pos[0][18], f.pos[0][20]) },
+			reason: verify.ReasonZeroTail, file: log0, pos: at(0, 18), end: size(0), sev: verify.SeverityError, needSalvage: true, wantRecords: 190},
+		{name: "bogus huge length", mutate: func(t *testing.T, f *fixture) { testutil.MustSetInt32BE(t, f.log(0), f.pos[0][5]+8, 0x7ffffff0) },
+			reason: "bad-length", file: log0, pos: at(0, 5), end: at(0, 6), sev: verify.SeverityError, needSalvage: true, wantRecords: 195},
+		{name: "offset regression", mutate: func(t *testing.T, f *fixture) { setInt64BE(t, f.log(0), f.pos[0][10], 20) },
+			reason: verify.ReasonOffsetRegression, file: log0, pos: at(0, 10), end: at(0, 11), sev: verify.SeverityError, needSalvage: true, wantRecords: 195},
+		{name: "overlapping segments", specs: []segSpec{{0, consecutive(0, 20)}, {90, consecutive(90, 20)}}, mutate: func(*testing.T, *fixture) {},
+			reason: verify.ReasonSegmentOverlap, file: log1, pos: at(1, 0), end: at(1, 2), sev: verify.SeverityError, needSalvage: true, wantRecords: 190},
+		{name: "index entry in the middle of a batch", mutate: func(t *testing.T, f *fixture) {
+			b := readFile(t, f.index(0))
+			testutil.MustSetInt32BE(t, f.index(0), 4, int32(binary.BigEndian.Uint32(b[4:]))+1)
+		}, reason: verify.ReasonIndexHarmful, file: func(f *fixture) string { return base(f.index(0)) }, sev: verify.SeverityError, wantRecords: 200},
+		{name: "index entry that skips data", mutate: func(t *testing.T, f *fixture) { testutil.MustSetInt32BE(t, f.index(0), 0, 0) },
+			reason: verify.ReasonIndexHarmful, file: func(f *fixture) string { return base(f.index(0)) }, sev: verify.SeverityError, wantRecords: 200},
+		{name: "missing index", mutate: func(t *testing.T, f *fixture) { must(t, os.Remove(f.index(0))) },
+			reason: verify.ReasonIndexMissing, file: log0, sev: verify.SeverityInfo, wantRecords: 200},
+		{name: "preallocated index of a non-active segment", mutate: func(t *testing.T, f *fixture) { testutil.MustAppendZeros(t, f.index(0), 800) },
+			reason: verify.ReasonIndexZeroTail, file: func(f *fixture) string { return base(f.index(0)) }, sev: verify.SeverityError, wantRecords: 200},
+		{name: "preallocated indexes of the active segment", mutate: func(t *testing.T, f *fixture) {
+			testutil.MustAppendZeros(t, f.index(1), 8*4096)
+			testutil.MustAppendZeros(t, f.timeIndex(1), 12*4096)
+		}, nothingToDo: true, wantRecords: 200},
+		{name: "time index not monotonic", mutate: func(t *testing.T, f *fixture) { setInt64BE(t, f.timeIndex(0), 12, 5) },
+			reason: verify.ReasonTimeIndexHarmful, file: func(f *fixture) string { return base(f.timeIndex(0)) }, sev: verify.SeverityError, wantRecords: 200},
+		{name: "stray swap", mutate: func(t *testing.T, f *fixture) {
+			must(t, os.WriteFile(f.log(1)+".swap", readFile(t, f.log(1)), 0o644))
+		}, reason: verify.ReasonLeftoverSwap, file: func(f *fixture) string { return base(f.log(1)) + ".swap" }, sev: verify.SeverityWarning,
+			nothingToDo: true, remaining: verify.ReasonLeftoverSwap, wantRecords: 200},
+		{name: "kseg temp file", mutate: func(t *testing.T, f *fixture) {
+			must(t, os.WriteFile(f.index(0)+fsutil.TempSuffix, []byte("partial"), 0o644))
+		}, reason: verify.ReasonKsegTemp, file: func(f *fixture) string { return base(f.index(0)) + fsutil.TempSuffix }, sev: verify.SeverityWarning, wantRecords: 200},
+	}
+}
+
+func readFile(t testing.TB, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	must(t, err)
+	return b
+}
+
+func plan(t testing.TB, opts verify.RepairOptions, paths ...string) *verify.Plan {
+	t.Helper()
+	if opts.TruncateAt == 0 {
+		opts.TruncateAt = -1
+	}
+	opts.IndexIntervalBytes = testInterval
+	p, err := verify.PlanRepair(context.Background(), paths, opts)
+	must(t, err)
+	return p
+}
+
+// TestCorruptionRoundTrip: corrupt → verify names it (read-only) → plan
+// (dry run, read-only) → apply → verify clean → the original is
+// reassembled from what is left plus the quarantine → a second run has
+// nothing to do.
+func TestCorruptionRoundTrip(t *testing.T) {
+	for _, tc := range corruptionCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // fsync latency dominates; overlap it
+			specs := tc.specs
+			if specs == nil {
+				specs = defaultSpecs()
+			}
+			f := newFixture(t, specs)
+			tc.mutate(t, f)
+			before := testutil.HashTree(t, f.logDir)
+
+			fs, _ := runVerify(t, verify.Options{Workers: 2}, f.logDir)
+			testutil.RequireUnchanged(t, f.logDir, before)
+			if tc.reason != "" {
+				found := false
+				for _, x := range fs {
+					if x.Reason != tc.reason || x.File != tc.file(f) || x.Severity != tc.sev {
+						continue
+					}
+					if tc.pos != nil && x.Position != tc.pos(f) {
+						continue
+					}
+					if tc.end != nil && x.End != tc.end(f) {
+						continue
+					}
+					found = true
+				}
+				if !found {
+					t.Fatalf("no %s %s finding in %s at the expected position; got:%s", tc.sev, tc.reason, tc.file(f), describe(fs))
+				}
+			} else if bad := errorsOf(fs, verify.SeverityWarning); len(bad) > 0 {
+				t.Fatalf("unexpected findings:%s", describe(bad))
+			}
+
+			dry := plan(t, verify.RepairOptions{}, f.logDir)
+			testutil.RequireUnchanged(t, f.logDir, before)
+			if tc.needSalvage {
+				if len(dry.Unresolved) == 0 {
+					t.Fatalf("without --salvage the corruption must stay unresolved; plan: %+v", dry.Actions)
+				}
+				for _, a := range dry.Actions {
+					if a.Kind == verify.ActionSplit || a.Kind == verify.ActionTruncateTail {
+						t.Fatalf("without --salvage the log must not be cut: %+v", a)
+					}
+				}
+			}
+			p := plan(t, verify.RepairOptions{Salvage: tc.needSalvage}, f.logDir)
+			if tc.nothingToDo {
+				if !p.NothingToDo() || len(p.Unresolved) > 0 {
+					t.Fatalf("want nothing to do, got actions %+v unresolved %+v", p.Actions, p.Unresolved)
+				}
+				return
+			}
+			if p.NothingToDo() {
+				t.Fatalf("empty plan; unresolved:%s", describe(p.Unresolved))
+			}
+			if len(p.Unresolved) > 0 {
+				t.Fatalf("unresolved after planning:%s", describe(p.Unresolved))
+			}
+			pre := snapshot(t, f.logDir)
+			rep, err := verify.Apply(context.Background(), p, verify.ApplyOptions{QuarantineDir: t.TempDir(), IndexIntervalBytes: testInterval})
+			must(t, err)
+
+			fs, sum := runVerify(t, verify.Options{}, f.logDir)
+			for _, x := range errorsOf(fs, verify.SeverityWarning) {
+				if x.Reason != tc.remaining {
+					t.Errorf("after repair: %s", x)
+				}
+			}
+			for _, x := range fs {
+				if x.Reason == verify.ReasonIndexMissing || x.Reason == verify.ReasonTimeIndexMissing {
+					t.Errorf("after repair: %s", x)
+				}
+			}
+			if sum.Records != tc.wantRecords {
+				t.Errorf("after repair: %d records, want %d", sum.Records, tc.wantRecords)
+			}
+			requireReassembles(t, pre, rep.Quarantine)
+			again := plan(t, verify.RepairOptions{Salvage: tc.needSalvage}, f.logDir)
+			if !again.NothingToDo() || len(again.Unresolved) > 0 {
+				t.Fatalf("second run not a no-op: %+v %+v", again.Actions, again.Unresolved)
+			}
+		})
+	}
+}
+
+// TestQuarantineHoldsExactlyTheCut checks the torn-tail case byte for byte.
+func TestQuarantineHoldsExactlyTheCut(t *testing.T) {
+	f := newFixture(t, defaultSpecs())
+	cut := f.pos[1][19]
+	testutil.MustTruncate(t, f.log(1), cut+50)
+	orig := readFile(t, f.log(1))
+	p := plan(t, verify.RepairOptions{}, f.logDir)
+	rep, err := verify.Apply(context.Background(), p, verify.ApplyOptions{QuarantineDir: t.TempDir(), IndexIntervalBytes: testInterval})
+	must(t, err)
+	var logEntries []fsutil.Entry
+	for _, a := range rep.Actions {
+		for _, e := range a.Quarantined {
+			if filepath.Base(e.Source) == base(f.log(1)) {
+				logEntries = append(logEntries, e)
+			}
+		}
+	}
+	if len(logEntries) != 1 || logEntries[0].Start != cut || logEntries[0].End != cut+50 {
+		t.Fatalf("quarantine entries %+v, want exactly [%d, %d)", logEntries, cut, cut+50)
+	}
+	stored := readFile(t, filepath.Join(rep.Quarantine, filepath.FromSlash(logEntries[0].Stored)))
+	if string(stored) != string(orig[cut:]) {
+		t.Fatal("quarantined bytes differ from the removed tail")
+	}
+	if got := readFile(t, f.log(1)); string(got) != string(orig[:cut]) {
+		t.Fatal("kept bytes differ from the original prefix")
+	}
+}
+
+func TestTruncateAt(t *testing.T) {
+	f := newFixture(t, defaultSpecs())
+	testutil.MustFlipBit(t, f.log(0), f.pos[0][5]+100, 3)
+	_, err := verify.PlanRepair(context.Background(), []string{f.log(0)}, verify.RepairOptions{TruncateAt: f.pos[0][5] + 3})
+	if !errors.Is(err, verify.ErrNotBoundary) {
+		t.Fatalf("mid-batch position: err %v, want ErrNotBoundary", err)
+	}
+	p := plan(t, verify.RepairOptions{TruncateAt: f.pos[0][5]}, f.log(0))
+	if len(p.Actions) != 1 || p.Actions[0].Kind != verify.ActionTruncateAt || p.Actions[0].Position != f.pos[0][5] {
+		t.Fatalf("plan %+v", p.Actions)
+	}
+	pre := snapshot(t, f.logDir)
+	rep, err := verify.Apply(context.Background(), p, verify.ApplyOptions{QuarantineDir: t.TempDir(), IndexIntervalBytes: testInterval})
+	must(t, err)
+	requireReassembles(t, pre, rep.Quarantine)
+	if st, _ := os.Stat(f.log(0)); st.Size() != f.pos[0][5] {
+		t.Fatalf("size %d, want %d", st.Size(), f.pos[0][5])
+	}
+}
+
+func TestApplyRefusesQuarantineInsideLogDir(t *testing.T) {
+	f := newFixture(t, defaultSpecs())
+	testutil.MustTruncate(t, f.log(1), f.pos[1][19]+50)
+	p := plan(t, verify.RepairOptions{}, f.logDir)
+	before := testutil.HashTree(t, f.logDir)
+	_, err := verify.Apply(context.Background(), p, verify.ApplyOptions{QuarantineDir: filepath.Join(f.logDir, "q")})
+	if !errors.Is(err, fsutil.ErrInLogDir) {
+		t.Fatalf("err %v, want ErrInLogDir", err)
+	}
+	// Only .lock (taken by Apply, as a broker would create it) may be new.
+	after := testutil.ContentTree(t, f.logDir)
+	for k := range after {
+		if _, ok := before[k]; !ok && k != ".lock" {
+			t.Errorf("new file %s", k)
+		}
+	}
+}
