@@ -171,3 +171,21 @@ func (b bytesReader) ReadAt(p []byte, off int64) (int, error) {
 	}
 	return n, nil
 }
+
+// TestReaderReusesBuffer checks that a caller-provided Buffer replaces the
+// per-reader window allocation (verify walks thousands of files).
+func TestReaderReusesBuffer(t *testing.T) {
+	o := format.BatchOptions{Magic: 2}
+	o.NoProducer()
+	data, _ := format.AppendBatch(nil, o, []format.Message{{Value: []byte("v")}})
+	buf := make([]byte, 64<<10)
+	allocs := testing.AllocsPerRun(50, func() {
+		r := format.NewBatchReader(bytesReader(data), int64(len(data)), format.ReaderOptions{Buffer: buf})
+		if _, err := r.Next(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 1 {
+		t.Fatalf("%v allocations per reader with a caller buffer (want at most the reader itself)", allocs)
+	}
+}

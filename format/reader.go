@@ -35,6 +35,11 @@ type ReaderOptions struct {
 	// HeadersOnly skips loading bodies and computing CRCs (Batch.CRCChecked is
 	// false). Used to skip ranges and for header-only statistics.
 	HeadersOnly bool
+	// Buffer, when non-nil, is used as the read window (its capacity sets
+	// WindowSize), so a caller walking many files can reuse one buffer
+	// instead of allocating a window per file. The reader owns it until the
+	// caller stops using the reader.
+	Buffer []byte
 }
 
 // BatchReader iterates over the entries of a segment file, reading it through
@@ -65,6 +70,11 @@ type BatchReader struct {
 
 // NewBatchReader returns a reader over the size bytes of r.
 func NewBatchReader(r io.ReaderAt, size int64, opts ReaderOptions) *BatchReader {
+	var win []byte
+	if cap(opts.Buffer) >= HeaderSizeUpToMagic+RecordBatchOverhead {
+		win = opts.Buffer[:cap(opts.Buffer)]
+		opts.WindowSize = len(win)
+	}
 	if opts.WindowSize <= 0 {
 		opts.WindowSize = DefaultWindowSize
 	}
@@ -82,7 +92,7 @@ func NewBatchReader(r io.ReaderAt, size int64, opts ReaderOptions) *BatchReader 
 	if start > end {
 		start = end
 	}
-	return &BatchReader{r: r, size: size, end: end, opts: opts, pos: start, valid: start}
+	return &BatchReader{r: r, size: size, end: end, opts: opts, pos: start, valid: start, win: win}
 }
 
 // Position is the byte position of the next entry.
