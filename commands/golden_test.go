@@ -26,27 +26,44 @@ func run(t testing.TB, args ...string) (string, string, int) {
 }
 
 func TestDumpGolden(t *testing.T) {
+	o := sample + "/orders-0/"
 	cases := []struct {
 		name string
 		args []string
+		code int
 	}{
-		{"dump-shallow", []string{"dump", sample + "/orders-0"}},
-		{"dump-deep", []string{"dump", "--deep-iteration", sample}},
-		{"dump-data", []string{"dump", "--print-data-log", sample}},
-		{"dump-json", []string{"dump", "--json", "--print-data-log", sample}},
-		{"dump-json-shallow", []string{"dump", sample, "--json"}},
-		{"dump-decoders", []string{"dump", "--key-decoder", "redacted", "--value-decoder", "hex", sample + "/orders-0/00000000000000000020.log"}},
-		{"dump-skip-metadata", []string{"dump", "--print-data-log", "--skip-record-metadata", sample + "/orders-0"}},
-		{"dump-range", []string{"dump", "--deep-iteration", "--from-offset", "10", "--to-offset", "22", sample + "/orders-0"}},
-		{"dump-files-flag", []string{"dump", "--files", sample + "/legacy-v0-0/00000000000000000000.log," + sample + "/legacy-v1-0/00000000000000000000.log", "--print-data-log"}},
+		{"dump-shallow", []string{"dump", sample + "/orders-0"}, 0},
+		{"dump-deep", []string{"dump", "--deep-iteration", sample}, 0},
+		{"dump-data", []string{"dump", "--print-data-log", sample}, 0},
+		{"dump-json", []string{"dump", "--json", "--print-data-log", sample}, 0},
+		{"dump-json-shallow", []string{"dump", sample, "--json"}, 0},
+		{"dump-decoders", []string{"dump", "--key-decoder", "redacted", "--value-decoder", "hex", sample + "/orders-0/00000000000000000020.log"}, 0},
+		{"dump-skip-metadata", []string{"dump", "--print-data-log", "--skip-record-metadata", sample + "/orders-0"}, 0},
+		{"dump-range", []string{"dump", "--deep-iteration", "--from-offset", "10", "--to-offset", "22", sample + "/orders-0"}, 0},
+		{"dump-files-flag", []string{"dump", "--files", sample + "/legacy-v0-0/00000000000000000000.log," + sample + "/legacy-v1-0/00000000000000000000.log", "--print-data-log"}, 0},
+		{"dump-index", []string{"dump", o + "00000000000000000000.index", o + "00000000000000000000.timeindex", o + "00000000000000000020.index"}, 0},
+		{"dump-index-json", []string{"dump", "--json", o + "00000000000000000000.index", o + "00000000000000000000.timeindex"}, 0},
+		{"dump-index-sanity", []string{"dump", "--index-sanity-check", o + "00000000000000000000.index", o + "00000000000000000000.timeindex"}, 0},
+		{"dump-verify-index-only", []string{"dump", "--verify-index-only", o + "00000000000000000000.index", o + "00000000000000000000.timeindex"}, 0},
+		{"dump-state", []string{"dump", o + "00000000000000000033.snapshot", o + "00000000000000000020.txnindex", o + "leader-epoch-checkpoint",
+			o + "partition.metadata", sample + "/recovery-point-offset-checkpoint", sample + "/meta.properties"}, 0},
+		{"dump-state-json", []string{"dump", "--json", o + "00000000000000000033.snapshot", o + "00000000000000000020.txnindex", o + "leader-epoch-checkpoint",
+			o + "partition.metadata", sample + "/recovery-point-offset-checkpoint", sample + "/meta.properties"}, 0},
+		{"lookup-offset", []string{"lookup", "--offset", "14", o}, 0},
+		{"lookup-offset-json", []string{"lookup", "--offset", "25", "--json", o}, 0},
+		{"lookup-timestamp", []string{"lookup", "--timestamp", "1704067211500", o}, 0},
+		{"lookup-legacy-noindex-segment", []string{"lookup", "--offset", "8", sample + "/legacy-v0-0/00000000000000000000.log"}, 0},
+		{"index-rebuild-up-to-date", []string{"index", "rebuild", "--index-interval-bytes", "256", o}, 0},
+		{"index-rebuild-default-interval", []string{"index", "rebuild", o}, 1},
+		{"index-rebuild-json", []string{"index", "rebuild", "--json", "--index-interval-bytes", "128", sample + "/legacy-v1-0"}, 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			before := testutil.HashTree(t, sample)
 			out, errOut, code := run(t, tc.args...)
 			testutil.RequireUnchanged(t, sample, before)
-			if code != ExitOK {
-				t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d, stderr:\n%s", code, tc.code, errOut)
 			}
 			testutil.Golden(t, filepath.Join("../testdata/golden", tc.name+".golden"), []byte(out), *update)
 		})
@@ -67,5 +84,44 @@ func TestDumpUsageErrors(t *testing.T) {
 	_, errOut, code := run(t, "dump", "/nonexistent/00000000000000000000.log")
 	if code != ExitFailure || !strings.Contains(errOut, "no such file") {
 		t.Errorf("missing file: exit %d stderr %q", code, errOut)
+	}
+}
+
+func TestLookupOutOfRange(t *testing.T) {
+	_, errOut, code := run(t, "lookup", "--offset", "99", sample+"/orders-0")
+	if code != ExitFindings || !strings.Contains(errOut, "offset 99 is not in") {
+		t.Fatalf("exit %d stderr %q", code, errOut)
+	}
+	_, _, code = run(t, "lookup", "--offset", "1", "--timestamp", "5", sample+"/orders-0")
+	if code != ExitUsage {
+		t.Fatalf("both flags: exit %d", code)
+	}
+}
+
+// TestIndexRebuildOutputLeavesPartitionAlone writes rebuilt indexes into
+// --output and checks the partition is byte-identical afterwards, then
+// applies them in a copy with a quarantine and checks a second run is clean.
+func TestIndexRebuildOutputAndApply(t *testing.T) {
+	before := testutil.HashTree(t, sample)
+	out := t.TempDir()
+	_, errOut, code := run(t, "index", "rebuild", "--output", out, sample+"/orders-0")
+	testutil.RequireUnchanged(t, sample, before)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if got := testutil.ContentTree(t, out); len(got) == 0 {
+		t.Fatal("nothing written to --output")
+	}
+	dir := t.TempDir()
+	testutil.CopyTree(t, sample, dir+"/logs")
+	part := dir + "/logs/orders-0"
+	if _, _, code := run(t, "index", "rebuild", "--apply", part); code != ExitUsage {
+		t.Fatalf("--apply without --quarantine: exit %d, want usage error", code)
+	}
+	if _, errOut, code := run(t, "index", "rebuild", "--apply", "--quarantine", dir+"/q", part); code != ExitOK {
+		t.Fatalf("apply: exit %d: %s", code, errOut)
+	}
+	if _, _, code := run(t, "index", "rebuild", part); code != ExitOK {
+		t.Fatalf("second dry run should find nothing to do, exit %d", code)
 	}
 }
