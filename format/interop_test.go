@@ -246,7 +246,9 @@ func TestDecodeKmsgBatches(t *testing.T) {
 }
 
 func putLengthCRC(raw []byte) {
-	be32 := func(p int, v uint32) { raw[p], raw[p+1], raw[p+2], raw[p+3] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v) }
+	be32 := func(p int, v uint32) {
+		raw[p], raw[p+1], raw[p+2], raw[p+3] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
+	}
 	be32(8, uint32(len(raw)-12))
 	be32(17, format.CRC32C(raw[21:]))
 }
