@@ -127,7 +127,7 @@ func runDump(c *cli.Context) error {
 	findings := false
 	var gapReports []func()
 	for _, p := range paths {
-		files, err := expandDumpPath(p)
+		files, err := expandDumpPath(p, o.FromOffset)
 		if err != nil {
 			return err
 		}
@@ -135,7 +135,9 @@ func runDump(c *cli.Context) error {
 			kind := classify(filepath.Base(f))
 			switch kind {
 			case ".log", ".checkpoint":
-				res, err := dump.LogFile(w, f, f, o)
+				fo := o
+				fo.StartPosition = startPosition(f, o.FromOffset)
+				res, err := dump.LogFile(w, f, f, fo)
 				if err != nil {
 					return fmt.Errorf("%s: %w", f, err)
 				}
@@ -178,9 +180,27 @@ func runDump(c *cli.Context) error {
 	return nil
 }
 
+// startPosition uses the segment's .index to start reading at the batch
+// Kafka's lookup would start from for --from-offset (0 without an index).
+func startPosition(logPath string, from int64) int64 {
+	if from < 0 {
+		return 0
+	}
+	s, err := segment.SegmentForFile(logPath)
+	if err != nil || s.Index == "" {
+		return 0
+	}
+	r, err := segment.LookupOffset(s, from)
+	if err != nil {
+		return 0
+	}
+	return r.Batch.Position
+}
+
 // expandDumpPath turns a partition directory into its segment files in offset
-// order, and a log directory into those of every partition.
-func expandDumpPath(p string) ([]string, error) {
+// order, and a log directory into those of every partition. Segments that end
+// before from (the next segment starts at or below it) are left out.
+func expandDumpPath(p string, from int64) ([]string, error) {
 	fi, err := os.Stat(p)
 	if err != nil {
 		return nil, err
@@ -201,7 +221,10 @@ func expandDumpPath(p string) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, s := range part.Segments {
+		for i, s := range part.Segments {
+			if from >= 0 && i+1 < len(part.Segments) && part.Segments[i+1].BaseOffset <= from {
+				continue
+			}
 			out = append(out, s.Log)
 		}
 	}
