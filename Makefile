@@ -34,7 +34,7 @@ bench:
 
 # Regenerate the sample log dir and the golden files; review the diff.
 golden: generate
-	$(GO) test ./... -run Golden -update
+	$(GO) test ./... -run 'Golden|README' -update
 
 generate:
 	$(GO) generate .
