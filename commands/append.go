@@ -22,7 +22,8 @@ func appendCommand() *cli.Command {
 		Name:  "append",
 		Usage: "append records to a partition directory, writing segments, indexes and checkpoints as a broker does",
 		ArgsUsage: "PATH (a partition directory <logdir>/<topic>-<partition>, created if missing)\n" +
-			"   or: --topic T --partition P LOGDIR",
+			"   or: --topic T --partition P LOGDIR\n" +
+			"   or: --topic T --partitions N LOGDIR (spread records over T-0..T-(N-1) as Kafka's default partitioner does)",
 		Description: "Reads records from stdin (or --input) and appends them at the log end offset. The whole input is\n" +
 			"read, validated and encoded before anything is written: bad input (exit 1) leaves the partition untouched.\n" +
 			"Takes <logdir>/.lock, so it refuses to run while a broker (or another writer) holds it (exit 3).\n" +
@@ -30,6 +31,7 @@ func appendCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "topic", Usage: "topic name (with --partition and a LOGDIR argument)"},
 			&cli.IntFlag{Name: "partition", Value: -1, Usage: "partition number (with --topic)"},
+			&cli.IntFlag{Name: "partitions", Usage: "with --topic: spread records over N partitions by murmur2(key) % N, null keys sticky per batch"},
 			&cli.StringFlag{Name: "input", Usage: "read records from `FILE` instead of stdin"},
 			&cli.StringFlag{Name: "format", Value: "lines", Usage: "input format: lines|jsonl|raw-batches"},
 			&cli.StringFlag{Name: "key-separator", Usage: "lines: split each line into key and value at the first `SEP`"},
@@ -61,6 +63,9 @@ func appendCommand() *cli.Command {
 const appendSchemaVersion = 1
 
 func runAppend(c *cli.Context) error {
+	if c.IsSet("partitions") {
+		return runAppendTopic(c)
+	}
 	dir, err := appendDir(c)
 	if err != nil {
 		return err
@@ -84,6 +89,12 @@ func runAppend(c *cli.Context) error {
 			return perr
 		}
 	}
+	return appendExit(err)
+}
+
+// appendExit maps an append error to exit code 1 (bad input, the partition
+// needs repair, ...) or 3 (I/O, lock held).
+func appendExit(err error) error {
 	if errors.Is(err, appender.ErrBadInput) || errors.Is(err, appender.ErrNeedsRepair) ||
 		errors.Is(err, appender.ErrInvalidBatch) || errors.Is(err, appender.ErrEpochRegression) ||
 		errors.Is(err, appender.ErrTopicIDMismatch) {
@@ -93,6 +104,45 @@ func runAppend(c *cli.Context) error {
 		return fmt.Errorf("append: %w", err)
 	}
 	return nil
+}
+
+// runAppendTopic is --topic T --partitions N LOGDIR: one summary line (or
+// JSON object) per partition.
+func runAppendTopic(c *cli.Context) error {
+	if err := needArgs(c, 1); err != nil {
+		return err
+	}
+	topic, n := c.String("topic"), c.Int("partitions")
+	switch {
+	case c.NArg() > 1:
+		return usagef("append: one LOGDIR expected, got %d", c.NArg())
+	case topic == "" || c.IsSet("partition") || n < 1 || n > 1<<20:
+		return usagef("append: --partitions N (1..%d) needs --topic and excludes --partition", 1<<20)
+	case !segment.ValidTopicName(topic):
+		return usagef("append: illegal topic name %q", topic)
+	case c.String("format") == "raw-batches":
+		return usagef("append: --partitions cannot spread raw batches (they are encoded for one partition)")
+	}
+	ino, eo, wo, err := appendOptions(c)
+	if err != nil {
+		return err
+	}
+	in := c.App.Reader
+	if p := c.String("input"); p != "" {
+		f, err := os.Open(p)
+		if err != nil {
+			return fmt.Errorf("append: %w", err)
+		}
+		defer f.Close()
+		in = f
+	}
+	sums, err := appender.AppendTopicInput(c.Args().First(), topic, int32(n), in, ino, eo, wo)
+	for _, s := range sums {
+		if perr := printAppendSummary(c.App.Writer, s, c.Bool("json")); perr != nil {
+			return perr
+		}
+	}
+	return appendExit(err)
 }
 
 // appendDir resolves PATH or --topic/--partition LOGDIR.
