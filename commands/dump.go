@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/kseg/kseg/dump"
+	"github.com/kseg/kseg/format"
 	"github.com/kseg/kseg/segment"
 	"github.com/urfave/cli/v2"
 )
@@ -226,6 +227,12 @@ func expandDumpPath(p string, from int64) ([]string, error) {
 				continue
 			}
 			out = append(out, s.Log)
+		}
+		// Kafka 0.7 partitions hold <byte-offset>.kafka files instead.
+		for _, o := range part.Others {
+			if strings.HasSuffix(o, format.Kafka07Suffix) {
+				out = append(out, o)
+			}
 		}
 	}
 	if len(out) == 0 {
