@@ -136,18 +136,14 @@ type Kafka07Options struct {
 // The *Message07 returned by Next and its Payload are valid only until the
 // next call. Not safe for concurrent use; independent readers are fine.
 type Kafka07Reader struct {
-	r           io.ReaderAt
-	size, end   int64
+	window
+	size        int64
 	opts        Kafka07Options
 	pos, valid  int64
 	seenInvalid bool
 	err         error
 
-	win      []byte
-	winStart int64
-	winLen   int
-	big      []byte
-	msg      Message07
+	msg Message07
 }
 
 // NewKafka07Reader returns a reader over the size bytes of r.
@@ -162,7 +158,7 @@ func NewKafka07Reader(r io.ReaderAt, size int64, opts Kafka07Options) *Kafka07Re
 	if opts.End > 0 && opts.End < size {
 		end = opts.End
 	}
-	return &Kafka07Reader{r: r, size: size, end: end, opts: opts}
+	return &Kafka07Reader{window: window{ra: r, end: end, file: opts.File, size: opts.WindowSize}, size: size, opts: opts}
 }
 
 // Position is the byte position of the next entry.
@@ -255,7 +251,7 @@ func (r *Kafka07Reader) next() (*Message07, error) {
 			m.Payload = raw[Kafka07LogOverhead+hs:]
 			m.ComputedCRC = crc32.ChecksumIEEE(m.Payload)
 		} else {
-			if m.ComputedCRC, err = r.streamCRC(payloadPos, payloadLen); err != nil {
+			if m.ComputedCRC, err = r.crc07(payloadPos, payloadLen); err != nil {
 				return nil, err
 			}
 		}
@@ -309,85 +305,6 @@ func (r *Kafka07Reader) tail(pos int64) error {
 		kind = TailZeroFilled
 	}
 	return &TruncatedError{File: r.opts.File, Position: pos, Bytes: r.end - pos, Kind: kind}
-}
-
-// peek returns n bytes at pos from the window, refilling it if needed; the
-// slice is valid until the next peek or load.
-func (r *Kafka07Reader) peek(pos int64, n int) ([]byte, error) {
-	if pos >= r.winStart && pos+int64(n) <= r.winStart+int64(r.winLen) {
-		off := int(pos - r.winStart)
-		return r.win[off : off+n], nil
-	}
-	if r.win == nil {
-		r.win = make([]byte, r.opts.WindowSize)
-	}
-	want := min(int64(len(r.win)), r.end-pos)
-	if int64(n) > want {
-		return nil, r.ioErr(pos, io.ErrUnexpectedEOF)
-	}
-	got, err := r.r.ReadAt(r.win[:want], pos)
-	if int64(got) < want {
-		if err == nil || err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		r.winLen = 0
-		return nil, r.ioErr(pos, err)
-	}
-	r.winStart, r.winLen = pos, int(want)
-	return r.win[:n], nil
-}
-
-// load returns the n bytes at pos, from the window when they fit, else from
-// a dedicated buffer (n was checked against the file and MaxMessageBytes).
-func (r *Kafka07Reader) load(pos, n int64) ([]byte, error) {
-	if n <= int64(r.opts.WindowSize) {
-		return r.peek(pos, int(n))
-	}
-	if int64(cap(r.big)) < n {
-		r.big = make([]byte, n)
-	}
-	buf := r.big[:n]
-	got, err := r.r.ReadAt(buf, pos)
-	if int64(got) < n {
-		if err == nil || err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		return nil, r.ioErr(pos, err)
-	}
-	return buf, nil
-}
-
-func (r *Kafka07Reader) streamCRC(pos, n int64) (uint32, error) {
-	var crc uint32
-	for p := pos; p < pos+n; {
-		k := min(int64(r.opts.WindowSize), pos+n-p)
-		chunk, err := r.peek(p, int(k))
-		if err != nil {
-			return 0, err
-		}
-		crc = crc32.Update(crc, crc32.IEEETable, chunk)
-		p += k
-	}
-	return crc, nil
-}
-
-func (r *Kafka07Reader) zeroUntilEnd(pos int64) (bool, error) {
-	for p := pos; p < r.end; {
-		k := min(int64(r.opts.WindowSize), r.end-p)
-		chunk, err := r.peek(p, int(k))
-		if err != nil {
-			return false, err
-		}
-		if !isAllZero(chunk) {
-			return false, nil
-		}
-		p += k
-	}
-	return true, nil
-}
-
-func (r *Kafka07Reader) ioErr(pos int64, err error) error {
-	return fmt.Errorf("kseg/format: %s: read at position %d: %w", r.opts.File, pos, err)
 }
 
 // findNext scans from 'from' for the first position where a plausible
@@ -503,7 +420,7 @@ func (r *Kafka07Reader) validAt(pos, hs, size int64) (bool, error) {
 		return false, err
 	}
 	stored := binary.BigEndian.Uint32(h[Kafka07LogOverhead+hs-4:])
-	crc, err := r.streamCRC(pos+Kafka07LogOverhead+hs, size-hs)
+	crc, err := r.crc07(pos+Kafka07LogOverhead+hs, size-hs)
 	if err != nil {
 		return false, err
 	}
@@ -687,3 +604,5 @@ func AppendKafka07Wrapper(dst []byte, codec Compression, innerSet []byte) ([]byt
 	}
 	return AppendKafka07Message(dst, 1, codec, payload)
 }
+
+func (r *Kafka07Reader) crc07(pos, n int64) (uint32, error) { return r.crc(pos, n, crc32.IEEETable) }

@@ -51,21 +51,16 @@ type ReaderOptions struct {
 // are valid only until the next call to Next. A BatchReader is not safe for
 // concurrent use; independent readers over the same file are fine.
 type BatchReader struct {
-	r           io.ReaderAt
+	window
 	size        int64 // file size
-	end         int64 // stop position
 	opts        ReaderOptions
 	pos         int64 // position of the next entry
 	valid       int64 // position just after the last valid entry before any invalid one
 	seenInvalid bool
 	err         error // sticky
 
-	win      []byte // window buffer
-	winStart int64  // file position of win[0]
-	winLen   int    // bytes valid in win
-	big      []byte // buffer for entries larger than the window
-	batch    Batch
-	hdr      [RecordBatchOverhead]byte
+	batch Batch
+	hdr   [RecordBatchOverhead]byte
 }
 
 // NewBatchReader returns a reader over the size bytes of r.
@@ -92,7 +87,7 @@ func NewBatchReader(r io.ReaderAt, size int64, opts ReaderOptions) *BatchReader 
 	if start > end {
 		start = end
 	}
-	return &BatchReader{r: r, size: size, end: end, opts: opts, pos: start, valid: start, win: win}
+	return &BatchReader{window: window{ra: r, end: end, file: opts.File, size: opts.WindowSize, win: win}, size: size, opts: opts, pos: start, valid: start}
 }
 
 // Position is the byte position of the next entry.
@@ -309,103 +304,6 @@ func (r *BatchReader) SkipTo(pos int64) {
 	r.err = nil
 }
 
-// peek returns n bytes at pos from the window (refilling it if needed). The
-// slice is valid until the next peek/load.
-func (r *BatchReader) peek(pos int64, n int) ([]byte, error) {
-	if pos >= r.winStart && pos+int64(n) <= r.winStart+int64(r.winLen) {
-		off := int(pos - r.winStart)
-		return r.win[off : off+n], nil
-	}
-	if r.win == nil {
-		r.win = make([]byte, r.opts.WindowSize)
-	}
-	want := int64(len(r.win))
-	if pos+want > r.end {
-		want = r.end - pos
-	}
-	if int64(n) > want {
-		return nil, r.ioErr(pos, io.ErrUnexpectedEOF)
-	}
-	got, err := r.r.ReadAt(r.win[:want], pos)
-	if int64(got) < want {
-		if err == nil || err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		r.winLen = 0
-		return nil, r.ioErr(pos, err)
-	}
-	r.winStart, r.winLen = pos, int(want)
-	return r.win[:n], nil
-}
-
-// load returns the entry's bytes, from the window when it fits, else from a
-// dedicated buffer.
-func (r *BatchReader) load(pos, size int64) ([]byte, error) {
-	if size <= int64(r.opts.WindowSize) {
-		return r.peek(pos, int(size))
-	}
-	if int64(cap(r.big)) < size {
-		// size was checked against the file size and MaxBatchBytes.
-		r.big = make([]byte, size)
-	}
-	buf := r.big[:size]
-	got, err := r.r.ReadAt(buf, pos)
-	if int64(got) < size {
-		if err == nil || err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		return nil, r.ioErr(pos, err)
-	}
-	return buf, nil
-}
-
-// streamCRC computes the entry CRC in window-sized chunks without holding the
-// entry.
-func (r *BatchReader) streamCRC(magic int8, pos, size int64) (uint32, error) {
-	start := int64(attributesOffsetV2)
-	tab := castagnoli
-	if magic < 2 {
-		start = MagicOffset
-		tab = crc32.IEEETable
-	}
-	var crc uint32
-	for p := pos + start; p < pos+size; {
-		n := int64(r.opts.WindowSize)
-		if p+n > pos+size {
-			n = pos + size - p
-		}
-		chunk, err := r.peek(p, int(n))
-		if err != nil {
-			return 0, err
-		}
-		crc = crc32.Update(crc, tab, chunk)
-		p += n
-	}
-	return crc, nil
-}
-
-func (r *BatchReader) zeroUntilEnd(pos int64) (bool, error) {
-	for p := pos; p < r.end; {
-		n := int64(r.opts.WindowSize)
-		if p+n > r.end {
-			n = r.end - p
-		}
-		chunk, err := r.peek(p, int(n))
-		if err != nil {
-			return false, err
-		}
-		if !isAllZero(chunk) {
-			return false, nil
-		}
-		p += n
-	}
-	return true, nil
-}
-
-func (r *BatchReader) ioErr(pos int64, err error) error {
-	return fmt.Errorf("kseg/format: %s: read at position %d: %w", r.opts.File, pos, err)
-}
-
 // findNext scans forward from 'from' for the first position where a plausible
 // entry with a valid CRC starts (magic 0..2, sane length that fits the file,
 // v2 header fields within their ranges, CRC matches).
@@ -491,4 +389,12 @@ func (r *BatchReader) plausibleAt(pos int64, magic int8, size int64) (bool, erro
 		}
 	}
 	return crc == b.CRC, nil
+}
+
+// streamCRC computes the entry CRC without holding the entry.
+func (r *BatchReader) streamCRC(magic int8, pos, size int64) (uint32, error) {
+	if magic < 2 {
+		return r.crc(pos+MagicOffset, size-MagicOffset, crc32.IEEETable)
+	}
+	return r.crc(pos+attributesOffsetV2, size-attributesOffsetV2, castagnoli)
 }
