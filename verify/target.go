@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kseg/kseg/format"
 	"github.com/kseg/kseg/segment"
 )
 
@@ -37,8 +38,9 @@ func Resolve(paths []string) ([]Target, []Finding, error) {
 		}
 		if !fi.IsDir() {
 			base, suffix, ok := segment.ParseFileName(filepath.Base(p))
-			if !ok || !(suffix == segment.LogSuffix || suffix == segment.IndexSuffix || suffix == segment.TimeIndexSuffix || suffix == segment.TxnIndexSuffix) {
-				return nil, nil, fmt.Errorf("kseg/verify: %s: not a segment file (want <offset>.log, .index or .timeindex)", p)
+			if !ok || !(suffix == segment.LogSuffix || suffix == segment.IndexSuffix || suffix == segment.TimeIndexSuffix || suffix == segment.TxnIndexSuffix ||
+				suffix == format.Kafka07Suffix) {
+				return nil, nil, fmt.Errorf("kseg/verify: %s: not a segment file (want <offset>.log, .index, .timeindex or a Kafka 0.7 .kafka)", p)
 			}
 			dir := filepath.Dir(p)
 			i, seen := byDir[dir]
@@ -92,7 +94,7 @@ func hasSegmentFiles(dir string) bool {
 		return false
 	}
 	for _, e := range ents {
-		if _, suffix, ok := segment.ParseFileName(e.Name()); ok && suffix == segment.LogSuffix {
+		if _, suffix, ok := segment.ParseFileName(e.Name()); ok && (suffix == segment.LogSuffix || suffix == format.Kafka07Suffix) {
 			return true
 		}
 	}

@@ -201,6 +201,7 @@ func VerifyTargets(ctx context.Context, targets []Target, dirFindings []Finding,
 		wg       sync.WaitGroup
 		next     int
 		firstErr error
+		ranges   = newLogDirRanges()
 	)
 	workers := min(opts.Workers, len(targets))
 	for w := 0; w < workers; w++ {
@@ -228,6 +229,7 @@ func VerifyTargets(ctx context.Context, targets []Target, dirFindings []Finding,
 					return
 				}
 				sum.add(res)
+				ranges.add(t, res)
 				if opts.OnPartition != nil {
 					opts.OnPartition(res)
 				}
@@ -242,7 +244,7 @@ func VerifyTargets(ctx context.Context, targets []Target, dirFindings []Finding,
 	if err := ctx.Err(); err != nil {
 		return sum, err
 	}
-	return sum, nil
+	return sum, ranges.check(targets, opts, sum)
 }
 
 func (s *Summary) count(sev Severity) {
@@ -286,6 +288,7 @@ type checker struct {
 	opts Options
 	emit func(Finding)
 	dec  *format.RecordDecoder
+	cons *consistency // the partition being checked; nil for partial targets
 }
 
 func newChecker(opts Options, emit func(Finding)) *checker {
@@ -374,6 +377,12 @@ func (c *checker) checkPartition(ctx context.Context, t Target) (*PartitionResul
 			lr.add(f)
 		}
 	}
+	c.cons = nil
+	if t.Bases == nil {
+		if c.cons, err = c.newConsistency(res, p); err != nil {
+			return nil, err
+		}
+	}
 	prevLast := int64(-1)
 	prevName := ""
 	for i, s := range p.Segments {
@@ -382,6 +391,9 @@ func (c *checker) checkPartition(ctx context.Context, t Target) (*PartitionResul
 		}
 		if t.Bases != nil && !t.Bases[s.BaseOffset] {
 			continue
+		}
+		if err := c.cons.segment(s); err != nil {
+			return nil, err
 		}
 		sr, err := c.checkSegment(res, s, i == len(p.Segments)-1, &prevLast, prevName)
 		if err != nil {
@@ -399,6 +411,10 @@ func (c *checker) checkPartition(ctx context.Context, t Target) (*PartitionResul
 		if sr.LastOffset >= 0 {
 			res.LastOffset = sr.LastOffset
 		}
+	}
+	c.cons.finish()
+	if err := c.checkKafka07Files(ctx, t, p, res); err != nil {
+		return nil, err
 	}
 	if c.opts.WhatWouldKafkaDo {
 		res.Kafka = kafkaRecovery(t, p, res)
@@ -605,6 +621,7 @@ func (sc *segmentScan) batch(b *format.Batch) {
 		}
 	}
 	sc.idx.observe(b, sc.prevLast)
+	sc.c.cons.batch(b)
 	sr.Batches++
 	sr.Records += int64(max(b.NumRecords, 0))
 	if sr.FirstOffset < 0 {
