@@ -1,6 +1,7 @@
 package format_test
 
 import (
+	"bytes"
 	"hash/crc32"
 	"io"
 	"os"
@@ -145,7 +146,7 @@ func TestShallowNoAllocsPerBatch(t *testing.T) {
 		}
 		data, _ = format.AppendBatch(data, o, msgs)
 	}
-	r := format.NewBatchReader(bytesReader(data), int64(len(data)), format.ReaderOptions{WindowSize: 4096})
+	r := format.NewBatchReader(bytes.NewReader(data), int64(len(data)), format.ReaderOptions{WindowSize: 4096})
 	if _, err := r.Next(); err != nil {
 		t.Fatal(err)
 	}
@@ -156,37 +157,5 @@ func TestShallowNoAllocsPerBatch(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Fatalf("%v allocations per batch on the shallow path", allocs)
-	}
-}
-
-type bytesReader []byte
-
-func (b bytesReader) ReadAt(p []byte, off int64) (int, error) {
-	if off >= int64(len(b)) {
-		return 0, io.EOF
-	}
-	n := copy(p, b[off:])
-	if n < len(p) {
-		return n, io.EOF
-	}
-	return n, nil
-}
-
-// TestReaderReusesBuffer checks that a caller-provided Buffer replaces the
-// per-reader window allocation (verify walks thousands of files).
-func TestReaderReusesBuffer(t *testing.T) {
-	o := format.BatchOptions{Magic: 2}
-	o.NoProducer()
-	data, _ := format.AppendBatch(nil, o, []format.Message{{Value: []byte("v")}})
-	buf := make([]byte, 64<<10)
-	var rd io.ReaderAt = bytesReader(data)
-	allocs := testing.AllocsPerRun(50, func() {
-		r := format.NewBatchReader(rd, int64(len(data)), format.ReaderOptions{Buffer: buf})
-		if _, err := r.Next(); err != nil {
-			t.Fatal(err)
-		}
-	})
-	if allocs > 1 {
-		t.Fatalf("%v allocations per reader with a caller buffer (want at most the reader itself)", allocs)
 	}
 }
