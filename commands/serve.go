@@ -1,0 +1,70 @@
+package commands
+
+import (
+	"fmt"
+	"os/signal"
+	"syscall"
+
+	"github.com/kseg/kseg/appender"
+	"github.com/kseg/kseg/logstore"
+	"github.com/kseg/kseg/server"
+	"github.com/urfave/cli/v2"
+)
+
+func init() { register(serveCommand) }
+
+func serveCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "serve",
+		Usage:     "serve a log directory over the Kafka protocol (single broker, node 0) so real clients can consume it",
+		ArgsUsage: "LOGDIR",
+		Description: "Read-only by default: every file is opened O_RDONLY and nothing is created in LOGDIR.\n" +
+			"Fetch sends record bytes from the segment files to the socket with sendfile.\n" +
+			"--writable enables Produce (appended through the kseg append writer, under LOGDIR/.lock).\n" +
+			"Listens on loopback unless told otherwise; SIGINT/SIGTERM drain in-flight requests and exit.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:9092", Usage: "address to listen on"},
+			&cli.BoolFlag{Name: "read-only", Value: true, Usage: "refuse Produce (the default; --writable turns it off)"},
+			&cli.BoolFlag{Name: "writable", Usage: "accept Produce and InitProducerId, appending to LOGDIR"},
+			&cli.BoolFlag{Name: "no-zero-copy", Usage: "send Fetch data with read+write instead of sendfile (for comparison)"},
+			&cli.StringFlag{Name: "offsets-file", Usage: "persist committed consumer-group offsets to FILE (outside LOGDIR)"},
+			&cli.Int64Flag{Name: "max-request-bytes", Value: 100 << 20, Usage: "largest request accepted; larger ones close the connection"},
+			&cli.IntFlag{Name: "max-connections", Value: 1024, Usage: "connections served at once"},
+			&cli.StringFlag{Name: "fsync", Value: "segment", Usage: "with --writable: always|segment|never"},
+		},
+		Action: runServe,
+	}
+}
+
+func runServe(c *cli.Context) error {
+	if err := needArgs(c, 1); err != nil {
+		return err
+	}
+	writable := c.Bool("writable")
+	if writable && c.IsSet("read-only") && c.Bool("read-only") {
+		return usagef("--read-only and --writable are exclusive")
+	}
+	fsync, err := appender.ParseFsyncPolicy(c.String("fsync"))
+	if err != nil {
+		return usageError{err}
+	}
+	mrb := c.Int64("max-request-bytes")
+	if mrb <= 0 || mrb > 1<<31-1 {
+		return usagef("--max-request-bytes must be between 1 and %d", 1<<31-1)
+	}
+	store, err := logstore.Open(c.Args().First(), logstore.Options{Writable: writable, Appender: appender.Options{Fsync: fsync, LeaderEpoch: appender.UseLatestLeaderEpoch}})
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(c.Context, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	cfg := server.Config{Listen: c.String("listen"), ReadOnly: !writable, NoZeroCopy: c.Bool("no-zero-copy"),
+		OffsetsFile: c.String("offsets-file"), MaxRequestBytes: int32(mrb), MaxConns: c.Int("max-connections"),
+		Logf: func(format string, args ...any) { fmt.Fprintf(c.App.ErrWriter, "kseg serve: "+format+"\n", args...) }}
+	mode := "read-only"
+	if writable {
+		mode = "writable"
+	}
+	fmt.Fprintf(c.App.ErrWriter, "kseg serve: %s on %s (%s)\n", c.Args().First(), cfg.Listen, mode)
+	return server.ListenAndServe(ctx, store, cfg)
+}
