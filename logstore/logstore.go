@@ -170,7 +170,7 @@ type Partition struct {
 	start    int64
 	end      int64
 	open     map[int64]int64 // producer id -> first offset of its open transaction
-	cacheMu  sync.Mutex // guards txnCache (readers share mu)
+	cacheMu  sync.Mutex      // guards txnCache (readers share mu)
 	txnCache map[string][]state.AbortedTxn
 	writer   *appender.Writer
 }
