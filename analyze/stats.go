@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/kseg/kseg/format"
 	"github.com/kseg/kseg/segment"
@@ -85,6 +87,9 @@ type Stats struct {
 
 	Codecs [numCodecs]GroupStats // by format.Compression id; [5] = ids 5–7
 	Magics [3]GroupStats
+	// Kafka07 counts Kafka 0.7 .kafka messages (kept apart from magic v0/v1
+	// message sets, a different format); their codecs count in Codecs too.
+	Kafka07 GroupStats
 
 	RecordsPerBatch Histogram
 	BatchBytes      Histogram
@@ -161,7 +166,74 @@ func (s *Stats) ScanPartition(p *segment.Partition) error {
 			return err
 		}
 	}
+	for _, o := range p.Others {
+		if !strings.HasSuffix(o, format.Kafka07Suffix) {
+			continue
+		}
+		f, err := os.Open(o)
+		if err != nil {
+			return fmt.Errorf("kseg/analyze: %w", err)
+		}
+		st, err := f.Stat()
+		if err == nil {
+			err = s.ScanKafka07(f, st.Size(), filepath.Base(o))
+		}
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// ScanKafka07 adds the messages of a Kafka 0.7 .kafka file: each top-level
+// message counts as a batch of one record (with Deep, a compressed wrapper
+// counts its inner messages).
+func (s *Stats) ScanKafka07(r io.ReaderAt, size int64, file string) error {
+	s.Segments++
+	base, _, _ := segment.ParseFileName(file)
+	mr := format.NewKafka07Reader(r, size, format.Kafka07Options{File: file, BaseOffset: base, WindowSize: s.opts.WindowSize})
+	var dec *format.Kafka07Decoder
+	if s.opts.Deep {
+		dec = format.NewKafka07Decoder(file, s.opts.MaxDecompressedSize)
+	}
+	for {
+		m, err := mr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			if errors.Is(err, format.ErrCorrupt) || errors.Is(err, format.ErrTruncated) {
+				s.problem(err.Error())
+				return nil
+			}
+			return err
+		}
+		g := GroupStats{Batches: 1, Records: 1, Bytes: m.EntrySize()}
+		if dec != nil && m.Compression() != format.CompressionNone {
+			if err := dec.Reset(m); err != nil {
+				s.problem(file + ": " + err.Error())
+			} else {
+				n := int64(0)
+				for {
+					if _, err := dec.Next(); err != nil {
+						break
+					}
+					n++
+				}
+				g.Records = n
+				g.StoredBytes, g.DecompressedBytes = int64(m.PayloadSize()), int64(dec.DecompressedSize())
+			}
+		}
+		s.Batches++
+		s.Records += g.Records
+		s.Bytes += g.Bytes
+		c := min(max(int(m.Compression()), 0), numCodecs-1)
+		s.Codecs[c].add(&g)
+		s.Kafka07.add(&g)
+		s.RecordsPerBatch.Add(g.Records)
+		s.BatchBytes.Add(g.Bytes)
+	}
 }
 
 // ScanSegment adds the batches of one .log (size bytes of r; file is its
@@ -292,6 +364,7 @@ func (s *Stats) Merge(o *Stats) {
 	for i := range s.Magics {
 		s.Magics[i].add(&o.Magics[i])
 	}
+	s.Kafka07.add(&o.Kafka07)
 	s.RecordsPerBatch.Merge(&o.RecordsPerBatch)
 	s.BatchBytes.Merge(&o.BatchBytes)
 	s.ControlBatches += o.ControlBatches
@@ -358,6 +431,10 @@ func (s *Stats) MarshalJSON() ([]byte, error) {
 			magics = append(magics, namedGroup{Magic: &m, GroupStats: g, Ratio: round3(g.Ratio())})
 		}
 	}
+	var k07 *GroupStats
+	if s.Kafka07.Batches > 0 {
+		k07 = &s.Kafka07
+	}
 	producers, exact := s.Producers()
 	epochs := s.LeaderEpochs
 	if epochs == nil {
@@ -371,6 +448,7 @@ func (s *Stats) MarshalJSON() ([]byte, error) {
 		Bytes                 int64        `json:"bytes"`
 		Codecs                []namedGroup `json:"codecs"`
 		Magics                []namedGroup `json:"magics"`
+		Kafka07               *GroupStats  `json:"kafka07,omitempty"`
 		RecordsPerBatch       *Histogram   `json:"recordsPerBatch"`
 		BatchBytes            *Histogram   `json:"batchBytes"`
 		Producers             int          `json:"producers"`
@@ -386,7 +464,7 @@ func (s *Stats) MarshalJSON() ([]byte, error) {
 		LeaderEpochsTruncated bool         `json:"leaderEpochsTruncated,omitempty"`
 		Problems              []string     `json:"problems,omitempty"`
 		ProblemCount          int          `json:"problemCount,omitempty"`
-	}{s.Name, s.Segments, s.Batches, s.Records, s.Bytes, codecs, magics, &s.RecordsPerBatch, &s.BatchBytes,
+	}{s.Name, s.Segments, s.Batches, s.Records, s.Bytes, codecs, magics, k07, &s.RecordsPerBatch, &s.BatchBytes,
 		producers, exact, s.IdempotentBatches, s.ControlBatches, s.TransactionalBatches,
 		s.MinTimestamp, s.MaxTimestamp, s.SkewMs(), s.OutOfOrderBatches, epochs, s.LeaderEpochsTruncated,
 		s.Problems, s.ProblemCount})

@@ -114,6 +114,9 @@ func (sw *StatsWriter) Finish(total *analyze.Stats) error {
 			rows = append(rows, []string{strconv.Itoa(m), i64(g.Batches), i64(g.Records), i64(g.Bytes), pct(g.Bytes, total.Bytes)})
 		}
 	}
+	if g := &total.Kafka07; g.Batches > 0 {
+		rows = append(rows, []string{"0.7 (.kafka)", i64(g.Batches), i64(g.Records), i64(g.Bytes), pct(g.Bytes, total.Bytes)})
+	}
 	if len(rows) > 0 {
 		sw.table([]string{"magic", "batches", "records", "bytes", "bytes %"}, rows)
 	}
