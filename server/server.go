@@ -187,6 +187,11 @@ func newServer(ctx context.Context, store Store, cfg Config) (*server, error) {
 // KAFKA-18659); versions below the implemented floor are answered with
 // UNSUPPORTED_VERSION and clients never pick them, since all clients use
 // min(client max, broker max).
+//
+// Produce is advertised even when read-only (writes then get
+// TOPIC_AUTHORIZATION_FAILED): librdkafka 2.0.2 (kcat 1.7.1) enables MSGVER2
+// only when the Produce range includes v3, and without it `kcat -C` never
+// consumed a record from this server in testing (every kcat test timed out).
 func advertisedVersions(writable bool) []protocol.ApiVersion {
 	v := []protocol.ApiVersion{
 		{APIKey: protocol.KeyProduce, MaxVersion: 8},
