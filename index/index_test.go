@@ -520,3 +520,34 @@ func TestLookupUnsortedFollowsKafka(t *testing.T) {
 		t.Fatalf("Lookup = %v, want Kafka's %v", got, want)
 	}
 }
+
+// TestLookupPosition checks the by-position search against a linear scan.
+func TestLookupPosition(t *testing.T) {
+	var data []byte
+	var entries []OffsetPosition
+	for i := 0; i < 500; i++ {
+		e := OffsetPosition{Offset: 1000 + int64(i*3) + 2, Position: int32(i * 97)}
+		entries = append(entries, e)
+		var err error
+		if data, err = AppendOffsetEntry(data, 1000, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	x := NewOffsetIndex(bytes.NewReader(data), int64(len(data)), 1000)
+	for _, maxPos := range []int64{-1, 0, 1, 96, 97, 5000, 48403, 48500, 1 << 40} {
+		got, ok, err := x.LookupPosition(maxPos)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want OffsetPosition
+		wok := false
+		for _, e := range entries {
+			if int64(e.Position) <= maxPos {
+				want, wok = e, true
+			}
+		}
+		if ok != wok || got != want {
+			t.Fatalf("maxPos %d: got %+v %v, want %+v %v", maxPos, got, ok, want, wok)
+		}
+	}
+}

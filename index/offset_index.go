@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"sort"
 )
 
 // OffsetIndex reads a .index file through an io.ReaderAt. It maps offsets to log positions
@@ -128,4 +129,35 @@ func (x *OffsetIndex) All() iter.Seq2[OffsetPosition, error] {
 			yield(OffsetPosition{}, err)
 		}
 	}
+}
+
+// LookupPosition returns the last valid entry whose position is <= maxPos
+// (positions increase with offsets in a sane index), by binary search with
+// O(log n) reads; ok is false when no entry qualifies. Fetch uses it to end
+// a response on a batch boundary without reading the records in between.
+func (x *OffsetIndex) LookupPosition(maxPos int64) (e OffsetPosition, ok bool, err error) {
+	n, _, err := x.f.validEntries()
+	if err != nil {
+		return OffsetPosition{}, false, err
+	}
+	var ierr error
+	i := sort.Search(n, func(i int) bool {
+		if ierr != nil {
+			return true
+		}
+		c, err := x.Entry(i)
+		if err != nil {
+			ierr = err
+			return true
+		}
+		return int64(c.Position) > maxPos
+	})
+	if ierr != nil {
+		return OffsetPosition{}, false, ierr
+	}
+	if i == 0 {
+		return OffsetPosition{}, false, nil
+	}
+	e, err = x.Entry(i - 1)
+	return e, err == nil, err
 }

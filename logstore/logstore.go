@@ -165,14 +165,15 @@ type Partition struct {
 	store *Store
 	dir   string
 
-	mu       sync.RWMutex
-	part     *segment.Partition
-	start    int64
-	end      int64
-	open     map[int64]int64 // producer id -> first offset of its open transaction
-	cacheMu  sync.Mutex      // guards txnCache (readers share mu)
-	txnCache map[string][]state.AbortedTxn
-	writer   *appender.Writer
+	mu        sync.RWMutex
+	part      *segment.Partition
+	start     int64
+	end       int64
+	open      map[int64]int64 // producer id -> first offset of its open transaction
+	cacheMu   sync.Mutex      // guards txnCache (readers share mu)
+	txnCache  map[string][]state.AbortedTxn
+	zstdCache map[string]bool // segment .log path -> holds a zstd batch
+	writer    *appender.Writer
 }
 
 // load lists the directory and computes the log end offset and the open
@@ -196,6 +197,7 @@ func (p *Partition) load() error {
 		p.open[t.ProducerID] = t.FirstOffset
 	}
 	p.txnCache = map[string][]state.AbortedTxn{}
+	p.zstdCache = map[string]bool{}
 	return nil
 }
 
@@ -248,7 +250,7 @@ func (p *Partition) Read(fetchOffset int64, maxBytes int32) (*server.ReadResult,
 			// fetchOffset falls in a gap between segments: start here.
 			fetchOffset = s.BaseOffset
 		}
-		slice, zstd, err := readSegment(s, fetchOffset, maxBytes)
+		slice, zstd, err := p.readSegment(s, fetchOffset, maxBytes)
 		if err != nil {
 			return nil, err
 		}
@@ -262,56 +264,56 @@ func (p *Partition) Read(fetchOffset int64, maxBytes int32) (*server.ReadResult,
 	return res, nil
 }
 
-// readSegment finds the batch holding offset (index lookup, then a forward
-// scan of headers) and extends the slice batch by batch up to maxBytes.
-func readSegment(s *segment.Segment, offset int64, maxBytes int32) (*server.FileSlice, bool, error) {
-	start := int64(0)
-	if lr, err := segment.LookupOffset(s, offset); err == nil {
-		start = lr.Batch.Position
-	} else if errors.Is(err, segment.ErrOffsetOutOfRange) {
-		return nil, false, nil
-	} else {
+// readSegment opens the slice of whole batches a Fetch at offset sends from
+// s (segment.FetchRange: the records are never read by the server).
+func (p *Partition) readSegment(s *segment.Segment, offset int64, maxBytes int32) (*server.FileSlice, bool, error) {
+	start, end, ok, err := segment.FetchRange(s, offset, maxBytes)
+	if err != nil || !ok || end <= start {
+		return nil, false, err
+	}
+	zstd, err := p.segmentHasZstd(s)
+	if err != nil {
 		return nil, false, err
 	}
 	f, err := os.Open(s.Log)
 	if err != nil {
 		return nil, false, err
 	}
+	return &server.FileSlice{File: f, Position: start, Length: end - start}, zstd, nil
+}
+
+// segmentHasZstd reports whether any batch of s is zstd-compressed (Fetch <
+// 10 must then be refused). Computed once per segment by a header-only pass
+// and cached; Append keeps it current for the active segment.
+func (p *Partition) segmentHasZstd(s *segment.Segment) (bool, error) {
+	p.cacheMu.Lock()
+	defer p.cacheMu.Unlock()
+	if z, ok := p.zstdCache[s.Log]; ok {
+		return z, nil
+	}
+	f, err := os.Open(s.Log)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		f.Close()
-		return nil, false, err
+		return false, err
 	}
-	r := format.NewBatchReader(f, st.Size(), format.ReaderOptions{File: s.Name(), Start: start, HeadersOnly: true, WindowSize: 64 << 10})
-	var n int64
-	zstd := false
-	for {
+	r := format.NewBatchReader(f, st.Size(), format.ReaderOptions{File: s.Name(), HeadersOnly: true})
+	z := false
+	for !z {
 		b, err := r.Next()
 		if err != nil {
 			if err == io.EOF || errors.Is(err, format.ErrTruncated) || errors.Is(err, format.ErrCorrupt) {
-				break // serve what is whole; a torn tail is not sent
+				break
 			}
-			f.Close()
-			return nil, false, err
+			return false, err
 		}
-		if b.LastOffset() < offset {
-			start = b.Position + b.Size()
-			continue
-		}
-		if n > 0 && n+b.Size() > int64(maxBytes) {
-			break
-		}
-		n += b.Size()
-		zstd = zstd || b.Compression() == format.CompressionZstd
-		if n >= int64(maxBytes) {
-			break
-		}
+		z = b.Compression() == format.CompressionZstd
 	}
-	if n == 0 {
-		f.Close()
-		return nil, false, nil
-	}
-	return &server.FileSlice{File: f, Position: start, Length: n}, zstd, nil
+	p.zstdCache[s.Log] = z
+	return z, nil
 }
 
 // OffsetForTimestamp answers ListOffsets by timestamp (time index, then scan).
@@ -408,6 +410,11 @@ func (p *Partition) Append(batches []byte) (int64, error) {
 		}
 		if first < 0 {
 			first = base
+		}
+		if b.Compression() == format.CompressionZstd {
+			p.cacheMu.Lock()
+			clear(p.zstdCache) // the active segment now holds zstd
+			p.cacheMu.Unlock()
 		}
 		switch {
 		case b.IsControl():

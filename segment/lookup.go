@@ -9,6 +9,11 @@ import (
 	"github.com/kseg/kseg/index"
 )
 
+// smallWindow is the read window for short header walks (lookups, Fetch
+// boundaries): large enough for a batch header, small enough not to copy
+// record bytes that sendfile will send.
+const smallWindow = 4096
+
 // ErrOffsetOutOfRange reports an offset or timestamp outside the log.
 var ErrOffsetOutOfRange = errors.New("kseg/segment: offset out of range")
 
@@ -78,7 +83,9 @@ func LookupOffset(s *Segment, offset int64) (*LookupResult, error) {
 	if start > f.LogSize {
 		return nil, fmt.Errorf("kseg/segment: %s: index entry position %d is past the end of the log (%d bytes)", s.Index, start, f.LogSize)
 	}
-	r := f.Batches(s.Name(), start, true)
+	// The batch sought is normally within index.interval.bytes of the entry:
+	// a small window reads headers, not the records in between.
+	r := format.NewBatchReader(f.Log, f.LogSize, format.ReaderOptions{File: s.Name(), Start: start, HeadersOnly: true, WindowSize: smallWindow})
 	for {
 		b, err := r.Next()
 		if err == io.EOF {
@@ -192,4 +199,59 @@ func lookupTimestampIn(s *Segment, ts int64, dec *format.RecordDecoder, active b
 			}
 		}
 	}
+}
+
+// FetchRange returns the byte range [start, end) of whole batches of s that
+// a Fetch at offset should send: from the batch holding offset, up to
+// maxBytes, ending on a batch boundary, at least one batch (KIP-74). The end
+// boundary comes from the offset index by position, then a short header walk,
+// so the records in between are never read. ok is false when offset is past
+// the segment's last batch.
+func FetchRange(s *Segment, offset int64, maxBytes int32) (start, end int64, ok bool, err error) {
+	lr, err := LookupOffset(s, offset)
+	if errors.Is(err, ErrOffsetOutOfRange) {
+		return 0, 0, false, nil
+	}
+	if err != nil {
+		return 0, 0, false, err
+	}
+	f, err := s.Open()
+	if err != nil {
+		return 0, 0, false, err
+	}
+	defer f.Close()
+	start = lr.Batch.Position
+	end = start + lr.Batch.Size
+	limit := start + int64(maxBytes)
+	walk := end
+	if f.Index != nil && limit > end {
+		if e, ok, err := f.Index.LookupPosition(limit); err != nil {
+			return 0, 0, false, err
+		} else if ok && int64(e.Position) > walk && int64(e.Position) <= f.LogSize {
+			walk = int64(e.Position) // a batch start (checked by the walk below)
+		}
+	}
+	r := format.NewBatchReader(f.Log, f.LogSize, format.ReaderOptions{File: s.Name(), Start: walk, HeadersOnly: true, WindowSize: smallWindow})
+	if walk > end {
+		// The index entry must really be a batch boundary: the walk from it
+		// must start with a batch; if not, fall back to walking from end.
+		if b, err := r.Next(); err != nil || b.Position != walk || b.LastOffset() < lr.Batch.LastOffset {
+			walk = end
+			r = format.NewBatchReader(f.Log, f.LogSize, format.ReaderOptions{File: s.Name(), Start: walk, HeadersOnly: true, WindowSize: smallWindow})
+		} else {
+			r.SkipTo(walk)
+		}
+	}
+	end = walk
+	for end < limit {
+		b, err := r.Next()
+		if err != nil {
+			break // EOF, or a torn tail / corruption: serve what is whole
+		}
+		if b.Position+b.Size() > limit {
+			break
+		}
+		end = b.Position + b.Size()
+	}
+	return start, end, true, nil
 }
