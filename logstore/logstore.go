@@ -172,7 +172,8 @@ type Partition struct {
 	open      map[int64]int64 // producer id -> first offset of its open transaction
 	cacheMu   sync.Mutex      // guards txnCache (readers share mu)
 	txnCache  map[string][]state.AbortedTxn
-	zstdCache map[string]bool // segment .log path -> holds a zstd batch
+	zstdCache map[string]bool           // segment .log path -> holds a zstd batch
+	files     map[string]*segment.Files // opened segments, shared by readers
 	writer    *appender.Writer
 }
 
@@ -198,6 +199,7 @@ func (p *Partition) load() error {
 	}
 	p.txnCache = map[string][]state.AbortedTxn{}
 	p.zstdCache = map[string]bool{}
+	p.files = map[string]*segment.Files{}
 	return nil
 }
 
@@ -267,7 +269,11 @@ func (p *Partition) Read(fetchOffset int64, maxBytes int32) (*server.ReadResult,
 // readSegment opens the slice of whole batches a Fetch at offset sends from
 // s (segment.FetchRange: the records are never read by the server).
 func (p *Partition) readSegment(s *segment.Segment, offset int64, maxBytes int32) (*server.FileSlice, bool, error) {
-	start, end, ok, err := segment.FetchRange(s, offset, maxBytes)
+	sf, err := p.segmentFiles(s)
+	if err != nil {
+		return nil, false, err
+	}
+	start, end, ok, err := sf.FetchRange(offset, maxBytes)
 	if err != nil || !ok || end <= start {
 		return nil, false, err
 	}
@@ -280,6 +286,33 @@ func (p *Partition) readSegment(s *segment.Segment, offset int64, maxBytes int32
 		return nil, false, err
 	}
 	return &server.FileSlice{File: f, Position: start, Length: end - start}, zstd, nil
+}
+
+// segmentFiles returns the segment's opened files, opening them once: an
+// index reader keeps its valid-entry count, so a Fetch does not re-read the
+// whole index.
+func (p *Partition) segmentFiles(s *segment.Segment) (*segment.Files, error) {
+	p.cacheMu.Lock()
+	defer p.cacheMu.Unlock()
+	if f := p.files[s.Log]; f != nil {
+		return f, nil
+	}
+	f, err := s.Open()
+	if err != nil {
+		return nil, err
+	}
+	p.files[s.Log] = f
+	return f, nil
+}
+
+// dropFiles closes every cached segment (the caller holds p.mu for writing).
+func (p *Partition) dropFiles() {
+	p.cacheMu.Lock()
+	defer p.cacheMu.Unlock()
+	for k, f := range p.files {
+		f.Close()
+		delete(p.files, k)
+	}
 }
 
 // segmentHasZstd reports whether any batch of s is zstd-compressed (Fetch <
@@ -427,6 +460,7 @@ func (p *Partition) Append(batches []byte) (int64, error) {
 		batches = batches[b.Size():]
 	}
 	p.end = p.writer.NextOffset()
+	p.dropFiles() // the active segment grew (or rolled)
 	part, err := segment.OpenPartition(p.dir)
 	if err != nil {
 		return first, err
@@ -441,6 +475,7 @@ func (p *Partition) Append(batches []byte) (int64, error) {
 func (p *Partition) close() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.dropFiles()
 	if p.writer != nil {
 		err := p.writer.Close()
 		p.writer = nil

@@ -11,6 +11,7 @@ import (
 
 // Files are a segment's files opened read-only. Close closes them all.
 type Files struct {
+	Segment   *Segment
 	Log       *os.File
 	LogSize   int64
 	Index     *index.OffsetIndex // nil when the .index is absent
@@ -19,8 +20,11 @@ type Files struct {
 }
 
 // Open opens the segment's .log and, when present, its indexes, all O_RDONLY.
+// The Files may be kept and shared by concurrent readers (every read is a
+// ReadAt; index readers cache their valid-entry count), as long as the
+// segment does not change underneath.
 func (s *Segment) Open() (*Files, error) {
-	f := &Files{}
+	f := &Files{Segment: s}
 	lf, err := os.Open(s.Log)
 	if err != nil {
 		return nil, fmt.Errorf("kseg/segment: %w", err)

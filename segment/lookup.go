@@ -71,6 +71,12 @@ func LookupOffset(s *Segment, offset int64) (*LookupResult, error) {
 		return nil, err
 	}
 	defer f.Close()
+	return f.LookupOffset(offset)
+}
+
+// LookupOffset is LookupOffset over already opened files.
+func (f *Files) LookupOffset(offset int64) (*LookupResult, error) {
+	s := f.Segment
 	res := &LookupResult{Segment: s, IndexEntry: index.OffsetPosition{Offset: s.BaseOffset}}
 	if f.Index != nil {
 		e, err := f.Index.Lookup(offset)
@@ -208,18 +214,24 @@ func lookupTimestampIn(s *Segment, ts int64, dec *format.RecordDecoder, active b
 // so the records in between are never read. ok is false when offset is past
 // the segment's last batch.
 func FetchRange(s *Segment, offset int64, maxBytes int32) (start, end int64, ok bool, err error) {
-	lr, err := LookupOffset(s, offset)
+	f, err := s.Open()
+	if err != nil {
+		return 0, 0, false, err
+	}
+	defer f.Close()
+	return f.FetchRange(offset, maxBytes)
+}
+
+// FetchRange is FetchRange over already opened files.
+func (f *Files) FetchRange(offset int64, maxBytes int32) (start, end int64, ok bool, err error) {
+	s := f.Segment
+	lr, err := f.LookupOffset(offset)
 	if errors.Is(err, ErrOffsetOutOfRange) {
 		return 0, 0, false, nil
 	}
 	if err != nil {
 		return 0, 0, false, err
 	}
-	f, err := s.Open()
-	if err != nil {
-		return 0, 0, false, err
-	}
-	defer f.Close()
 	start = lr.Batch.Position
 	end = start + lr.Batch.Size
 	limit := start + int64(maxBytes)
