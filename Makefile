@@ -22,7 +22,7 @@ unit:
 	$(GO) test -count=1 -timeout 15m ./...
 
 fuzz-smoke:
-	@scripts/fuzz.sh 2s
+	@scripts/fuzz.sh 3000x
 
 # Longer fuzzing: make fuzz FUZZTIME=5m
 fuzz:
