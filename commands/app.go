@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/urfave/cli/v2"
 )
@@ -118,12 +117,4 @@ func needArgs(c *cli.Context, min int) error {
 		return usagef("%s: missing PATH argument (see 'kseg %s --help')", c.Command.Name, c.Command.FullName())
 	}
 	return nil
-}
-
-func exists(p string) (os.FileInfo, error) {
-	fi, err := os.Stat(p)
-	if err != nil {
-		return nil, err
-	}
-	return fi, nil
 }

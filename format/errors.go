@@ -139,7 +139,3 @@ func (e *TruncatedError) Error() string {
 
 // Is reports whether target is ErrTruncated.
 func (e *TruncatedError) Is(target error) bool { return target == ErrTruncated }
-
-func corruptf(pos, offset int64, reason Reason, format string, args ...any) *CorruptionError {
-	return &CorruptionError{Position: pos, Offset: offset, Reason: reason, Detail: fmt.Sprintf(format, args...)}
-}

@@ -22,19 +22,7 @@ func (c *countingReaderAt) ReadAt(p []byte, pos int64) (int, error) {
 }
 
 // failingReaderAt fails every read at or after failAt.
-type failingReaderAt struct {
-	r      io.ReaderAt
-	failAt int64
-}
-
 var errInjected = errors.New("injected read failure")
-
-func (f failingReaderAt) ReadAt(p []byte, pos int64) (int, error) {
-	if pos+int64(len(p)) > f.failAt {
-		return 0, errInjected
-	}
-	return f.r.ReadAt(p, pos)
-}
 
 // encodeOffsetIndex encodes entries without validation (tests need corrupt ones too).
 func encodeOffsetIndex(base int64, es []OffsetPosition) []byte {

@@ -1,9 +1,7 @@
 package segment_test
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -163,34 +161,4 @@ func must(t testing.TB, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-}
-
-// readBatches returns every entry of a .log (headers), for assertions.
-func readBatches(t testing.TB, path string) []genBatch {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	must(t, err)
-	var out []genBatch
-	r := format.NewBatchReader(bytesReaderAt(b), int64(len(b)), format.ReaderOptions{})
-	for {
-		bt, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			return out
-		}
-		must(t, err)
-		out = append(out, genBatch{position: bt.Position, lastOff: bt.LastOffset(), maxTs: bt.MaxTimestamp, size: bt.Size(), entryBase: bt.BaseOffset})
-	}
-}
-
-type bytesReaderAt []byte
-
-func (b bytesReaderAt) ReadAt(p []byte, pos int64) (int, error) {
-	if pos >= int64(len(b)) {
-		return 0, io.EOF
-	}
-	n := copy(p, b[pos:])
-	if n < len(p) {
-		return n, io.EOF
-	}
-	return n, nil
 }

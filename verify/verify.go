@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"sync"
 
 	"github.com/kseg/kseg/format"
@@ -289,10 +288,13 @@ type checker struct {
 	emit func(Finding)
 	dec  *format.RecordDecoder
 	cons *consistency // the partition being checked; nil for partial targets
+	// buf is the read window of the main scan, reused for every segment this
+	// checker (one per worker) reads, instead of a fresh window per file.
+	buf []byte
 }
 
 func newChecker(opts Options, emit func(Finding)) *checker {
-	c := &checker{opts: opts, emit: emit}
+	c := &checker{opts: opts, emit: emit, buf: make([]byte, format.DefaultWindowSize)}
 	if opts.Deep {
 		c.dec = format.NewRecordDecoder(format.DecoderOptions{})
 	}
@@ -504,7 +506,7 @@ func (c *checker) checkSegment(part *PartitionResult, s *segment.Segment, active
 		idx.start(c.reporter(part, sr, s.Index))
 	}
 
-	r := format.NewBatchReader(f, sr.Size, format.ReaderOptions{File: sr.Name, WindowSize: windowFor(sr.Size)})
+	r := format.NewBatchReader(f, sr.Size, format.ReaderOptions{File: sr.Name, Buffer: c.buf})
 	for {
 		b, err := r.Next()
 		if err == io.EOF {
@@ -736,26 +738,9 @@ func (sc *segmentScan) finish() {
 	}
 }
 
-// sortFindings orders findings by partition, file, position (for tests and
-// deterministic output).
-func sortFindings(fs []Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		if a.Partition != b.Partition {
-			return a.Partition < b.Partition
-		}
-		if a.File != b.File {
-			return a.File < b.File
-		}
-		return a.Position < b.Position
-	})
-}
-
-// windowFor sizes a reader's window. format.BatchReader allocates a fresh
-// window per file and cannot be handed a pooled one, so its cost (page
-// faults and clearing, per file) is what limits a multi-core scan of many
-// segments; 256 KiB keeps the ReadAt count low (4 per MiB) while cutting
-// that cost 4x against the 1 MiB default. Small files get smaller windows.
+// windowFor sizes the window of a one-off reader (repair planning, the
+// broker-recovery simulation, 0.7 files): small files get small windows. The
+// main scan reuses the checker's buffer instead.
 func windowFor(size int64) int {
 	const minWindow, maxWindow = 64 << 10, 256 << 10
 	switch {

@@ -39,12 +39,6 @@ type Reader struct {
 // decoded from it are in use.
 func NewReader(b []byte) *Reader { return &Reader{b: b} }
 
-// Err returns ErrMalformed once any read failed.
-func (r *Reader) Err() error { return r.err }
-
-// Remaining is the number of unread bytes.
-func (r *Reader) Remaining() int { return len(r.b) }
-
 // Complete reports ErrMalformed if bytes remain unread; a Kafka request body
 // must be consumed exactly.
 func (r *Reader) Complete() error {
