@@ -434,11 +434,7 @@ func (d *RecordDecoder) nextLegacy() (*Record, error) {
 			return nil, io.EOF
 		}
 		d.consumed = true
-		// rec was filled by resetLegacy; refresh in case it was clobbered.
-		if _, err := parseLegacyMessage(rec, b.Raw); err != nil {
-			return nil, d.corrupt(b.BaseOffset, ReasonBadRecord, "%v", err)
-		}
-		return rec, nil
+		return rec, nil // filled by resetLegacy; only Next writes d.rec
 	}
 	if d.p >= len(d.data) {
 		d.done = true
