@@ -64,7 +64,7 @@ func IndexEntries(w io.Writer, seg *segment.Segment, timeIndex bool, displayPath
 				fmt.Fprintf(w, "timestamp: %d offset: %d\n", e.Timestamp, e.Offset)
 			}
 		}
-		res.Findings, err = segment.VerifyTimeIndex(seg)
+		res.Findings, err = f.VerifyTimeIndex()
 	} else {
 		x := f.Index
 		if x == nil {
@@ -101,7 +101,7 @@ func IndexEntries(w io.Writer, seg *segment.Segment, timeIndex bool, displayPath
 				fmt.Fprintf(w, "offset: %d position: %d\n", e.Offset, e.Position)
 			}
 		}
-		res.Findings, err = segment.VerifyOffsetIndex(seg)
+		res.Findings, err = f.VerifyOffsetIndex()
 	}
 	if err != nil {
 		return res, err

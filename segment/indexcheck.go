@@ -38,6 +38,26 @@ type IndexFinding struct {
 	Detail       string `json:"detail"`
 }
 
+// JudgeOffsetEntry classifies an offset-index entry whose position is the
+// start of a batch ending at batchLast, the batch before it ending at
+// prevLast (-1 when there is none). A lookup (OffsetIndex.lookup, then a scan
+// forward from the position) must not start after the batch holding the
+// offset it was asked for: "" means the entry is exact (the recovery rule's
+// (lastOffset, position)); Harmless means it names another offset but every
+// lookup still lands at or before the right batch (e.g. the chunk entries
+// pre-KAFKA-806 followers wrote); Harmful means offsets entryOffset..prevLast
+// lie before the position and a lookup for them would skip them. Entries
+// whose position is not a batch start are always harmful.
+func JudgeOffsetEntry(entryOffset, batchLast, prevLast int64) Severity {
+	switch {
+	case entryOffset == batchLast:
+		return ""
+	case entryOffset <= prevLast:
+		return Harmful
+	}
+	return Harmless
+}
+
 // maxIndexFindings bounds the findings kept per index file.
 const maxIndexFindings = 1000
 
@@ -82,6 +102,12 @@ func VerifyOffsetIndex(s *Segment) ([]IndexFinding, error) {
 		return nil, err
 	}
 	defer f.Close()
+	return f.VerifyOffsetIndex()
+}
+
+// VerifyOffsetIndex is VerifyOffsetIndex over already opened files.
+func (f *Files) VerifyOffsetIndex() ([]IndexFinding, error) {
+	s := f.Segment
 	if f.Index == nil {
 		return nil, nil
 	}
@@ -132,18 +158,17 @@ func VerifyOffsetIndex(s *Segment) ([]IndexFinding, error) {
 		default:
 			last := c.cur.LastOffset()
 			x.LogOffset = last
-			if last == e.Offset {
+			x.Severity = JudgeOffsetEntry(e.Offset, last, c.prevLast)
+			if x.Severity == "" {
 				continue
 			}
 			x.Kind = "offset-mismatch"
-			if c.prevLast >= e.Offset {
+			if x.Severity == Harmful {
 				// Offsets in [e.Offset, prevLast] live before pos: a lookup
 				// for them starts too late and misses them.
-				x.Severity = Harmful
 				x.AffectedFrom, x.AffectedTo = e.Offset, c.prevLast
 				x.Detail = fmt.Sprintf("index offset %d points at the batch %d..%d; offsets %d..%d lie before it and a lookup would skip them", e.Offset, c.cur.BaseOffset, last, e.Offset, c.prevLast)
 			} else {
-				x.Severity = Harmless
 				x.Detail = fmt.Sprintf("index offset %d, log offset %d: lookups still land at or before the right batch (a chunk entry, as pre-KAFKA-806 followers wrote)", e.Offset, last)
 			}
 		}
@@ -165,6 +190,12 @@ func VerifyTimeIndex(s *Segment) ([]IndexFinding, error) {
 		return nil, err
 	}
 	defer f.Close()
+	return f.VerifyTimeIndex()
+}
+
+// VerifyTimeIndex is VerifyTimeIndex over already opened files.
+func (f *Files) VerifyTimeIndex() ([]IndexFinding, error) {
+	s := f.Segment
 	if f.TimeIndex == nil {
 		return nil, nil
 	}

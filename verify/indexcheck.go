@@ -134,11 +134,10 @@ func (m *indexMerge) observe(b *format.Batch, prevLast int64) {
 		m.advance()
 	}
 	for m.have && int64(m.cur.Position) == b.Position {
-		switch {
-		case m.cur.Offset == b.LastOffset():
-		case m.cur.Offset <= prevLast:
+		switch segment.JudgeOffsetEntry(m.cur.Offset, b.LastOffset(), prevLast) {
+		case segment.Harmful:
 			m.harm(fmt.Sprintf("offset is not above the previous batch's last offset %d: lookups for it would skip that batch", prevLast))
-		default:
+		case segment.Harmless:
 			m.harmless++
 		}
 		m.advance()
