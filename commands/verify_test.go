@@ -66,7 +66,7 @@ func makeLogDir(t testing.TB) (string, [][]int64) {
 		if err := os.WriteFile(logPath, buf, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		ix, ti, err := verify.BuildIndexes(logPath, s*50, 1024)
+		ix, ti, err := verify.BuildIndexes(logPath, 1024)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -24,12 +24,27 @@ type Rebuilt struct {
 	TimeIdx    []byte
 	ValidBytes int64 // the log is indexed up to here (recovery's truncation point)
 	LogErr     error // corruption or torn tail that stopped the walk, if any
+	// IndexErr is the index builder's first refusal (an entry Kafka would
+	// reject, such as an offset below the previous entry's), if any.
+	IndexErr error
 }
 
 // RebuildIndexes walks the segment's batches (headers and CRC) and applies
 // the recovery rule with the given index.interval.bytes. Like recovery it
 // stops at the first invalid batch; LogErr says why.
 func RebuildIndexes(s *Segment, interval int) (*Rebuilt, error) {
+	return rebuild(s, interval, false)
+}
+
+// RebuildIndexesSkippingBadRanges indexes every usable batch of the segment
+// (CRC-valid, offsets above the previous usable batch's), resyncing past
+// corrupt ranges instead of stopping: the indexes of a segment that repair
+// has salvaged, whose entries must never point into a bad range.
+func RebuildIndexesSkippingBadRanges(s *Segment, interval int) (*Rebuilt, error) {
+	return rebuild(s, interval, true)
+}
+
+func rebuild(s *Segment, interval int, skipBad bool) (*Rebuilt, error) {
 	f, err := s.Open()
 	if err != nil {
 		return nil, err
@@ -38,6 +53,7 @@ func RebuildIndexes(s *Segment, interval int) (*Rebuilt, error) {
 	b := index.NewBuilder(s.BaseOffset, interval)
 	r := format.NewBatchReader(f.Log, f.LogSize, format.ReaderOptions{File: s.Name()})
 	res := &Rebuilt{Segment: s}
+	prev := int64(-1)
 	for {
 		bt, err := r.Next()
 		if err == io.EOF {
@@ -46,25 +62,53 @@ func RebuildIndexes(s *Segment, interval int) (*Rebuilt, error) {
 		if err != nil {
 			var ce *format.CorruptionError
 			var te *format.TruncatedError
-			if errors.As(err, &ce) || errors.As(err, &te) {
-				res.LogErr = err
-				break
+			if !errors.As(err, &ce) && !errors.As(err, &te) {
+				return nil, err
 			}
-			return nil, err
-		}
-		if !bt.Valid {
-			res.LogErr = &format.CorruptionError{File: s.Name(), Position: bt.Position, Offset: bt.BaseOffset, Reason: format.ReasonCRCMismatch,
-				Detail: fmt.Sprintf("stored crc %d != computed %d", bt.CRC, bt.ComputedCRC)}
+			if res.LogErr == nil {
+				res.LogErr = err
+			}
+			if skipBad && ce != nil {
+				if _, ok, err := r.Resync(); err != nil {
+					return nil, err
+				} else if ok {
+					continue
+				}
+			}
 			break
 		}
+		if !bt.Valid {
+			if res.LogErr == nil {
+				res.LogErr = &format.CorruptionError{File: s.Name(), Position: bt.Position, Offset: bt.BaseOffset, Reason: format.ReasonCRCMismatch,
+					Detail: fmt.Sprintf("stored crc %d != computed %d", bt.CRC, bt.ComputedCRC)}
+			}
+			if skipBad {
+				continue
+			}
+			break
+		}
+		if skipBad && firstOffset(bt) <= prev {
+			continue // an offset regression: not usable
+		}
 		b.Add(bt.Position, bt.LastOffset(), bt.MaxTimestamp, bt.Size())
+		prev = bt.LastOffset()
 	}
 	res.ValidBytes = r.ValidBytes()
 	res.OffsetIdx, res.TimeIdx = b.Finish()
-	if err := b.Err(); err != nil && res.LogErr == nil {
-		res.LogErr = err
+	res.IndexErr = b.Err()
+	if res.IndexErr != nil && res.LogErr == nil {
+		res.LogErr = res.IndexErr
 	}
 	return res, nil
+}
+
+// firstOffset is a batch's first offset as far as its header tells: the
+// base offset of a v2 batch, the (last) offset of a legacy entry.
+func firstOffset(b *format.Batch) int64 {
+	if b.Magic >= 2 {
+		return b.BaseOffset
+	}
+	return b.LastOffset()
 }
 
 // IndexChange compares an existing index file with its rebuilt content.

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 
 	"github.com/kseg/kseg/internal/fsutil"
-	"github.com/kseg/kseg/segment"
 )
 
 // ReportSchemaVersion is the version of the repair report's JSON schema.
@@ -156,7 +155,7 @@ func (ap *applier) do(a Action) error {
 		}
 		return ap.remove(a.Path)
 	case ActionRebuildIndex:
-		return ap.rebuildIndexes(a.Path, a.baseOffsetOf())
+		return ap.rebuildIndexes(a.Path)
 	case ActionTruncateTail, ActionTruncateAt:
 		if err := ap.save(a.Path, a.Position, a.Size, string(a.Kind)); err != nil {
 			return err
@@ -165,16 +164,11 @@ func (ap *applier) do(a Action) error {
 			return err
 		}
 		ap.cur.Truncated = append(ap.cur.Truncated, a.Path)
-		return ap.rebuildIndexes(a.Path, a.baseOffsetOf())
+		return ap.rebuildIndexes(a.Path)
 	case ActionSplit:
 		return ap.split(a)
 	}
 	return fmt.Errorf("kseg/verify: unknown action %q", a.Kind)
-}
-
-func (a *Action) baseOffsetOf() int64 {
-	base, _, _ := segment.ParseFileName(a.File)
-	return base
 }
 
 // split: quarantine [first bad start, size) of the original and its
@@ -230,7 +224,7 @@ func (ap *applier) split(a Action) error {
 		return err
 	}
 	ap.cur.Truncated = append(ap.cur.Truncated, a.Path)
-	return ap.rebuildIndexes(a.Path, a.baseOffsetOf())
+	return ap.rebuildIndexes(a.Path)
 }
 
 func (ap *applier) writePiece(src, dst string, p *Piece) error {
@@ -257,14 +251,14 @@ func (ap *applier) writePiece(src, dst string, p *Piece) error {
 			ap.cur.Created = append(ap.cur.Created, dst)
 		}
 	}
-	return ap.rebuildIndexes(dst, p.BaseOffset)
+	return ap.rebuildIndexes(dst)
 }
 
 // rebuildIndexes quarantines the existing .index/.timeindex of the segment
 // at logPath and writes rebuilt ones atomically.
-func (ap *applier) rebuildIndexes(logPath string, base int64) error {
+func (ap *applier) rebuildIndexes(logPath string) error {
 	ixPath, tiPath := indexPaths(logPath)
-	ix, ti, err := BuildIndexes(logPath, base, ap.interval)
+	ix, ti, err := BuildIndexes(logPath, ap.interval)
 	if err != nil {
 		return err
 	}

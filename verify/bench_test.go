@@ -67,7 +67,7 @@ func benchLogDir(b *testing.B) string {
 			}
 			must(b, w.Flush())
 			must(b, f.Close())
-			ix, ti, err := verify.BuildIndexes(path, base, 4096)
+			ix, ti, err := verify.BuildIndexes(path, 4096)
 			must(b, err)
 			must(b, os.WriteFile(filepath.Join(pdir, segment.FileName(base, segment.IndexSuffix)), ix, 0o644))
 			must(b, os.WriteFile(filepath.Join(pdir, segment.FileName(base, segment.TimeIndexSuffix)), ti, 0o644))

@@ -85,7 +85,7 @@ func newFixture(t testing.TB, specs []segSpec) *fixture {
 		pos = append(pos, int64(len(buf)))
 		f.pos = append(f.pos, pos)
 		must(t, os.WriteFile(f.log(i), buf, 0o644))
-		ix, ti, err := verify.BuildIndexes(f.log(i), s.name, testInterval)
+		ix, ti, err := verify.BuildIndexes(f.log(i), testInterval)
 		must(t, err)
 		must(t, os.WriteFile(f.index(i), ix, 0o644))
 		must(t, os.WriteFile(f.timeIndex(i), ti, 0o644))

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 
 	"github.com/kseg/kseg/format"
-	"github.com/kseg/kseg/index"
 	"github.com/kseg/kseg/internal/fsutil"
 	"github.com/kseg/kseg/segment"
 )
@@ -395,52 +394,20 @@ func checkBoundary(sr *SegmentResult, pos int64) error {
 }
 
 // BuildIndexes rebuilds the .index and .timeindex bytes of the segment file
-// at path with the broker's recovery rule (index.Builder), feeding it every
-// usable batch: CRC-valid and above the previous batch's offsets. Bad ranges
-// are skipped, so entries never point into them.
-func BuildIndexes(path string, baseOffset int64, indexIntervalBytes int) (offsetIndex, timeIndex []byte, err error) {
-	f, err := os.Open(path)
+// at path with the broker's recovery rule, feeding it every usable batch:
+// CRC-valid and above the previous batch's offsets. Bad ranges are skipped,
+// so entries never point into them.
+func BuildIndexes(path string, indexIntervalBytes int) (offsetIndex, timeIndex []byte, err error) {
+	s, err := segment.SegmentForFile(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("kseg/verify: %w", err)
 	}
-	defer f.Close()
-	st, err := f.Stat()
+	rb, err := segment.RebuildIndexesSkippingBadRanges(s, indexIntervalBytes)
 	if err != nil {
 		return nil, nil, fmt.Errorf("kseg/verify: %w", err)
 	}
-	bld := index.NewBuilder(baseOffset, indexIntervalBytes)
-	r := format.NewBatchReader(f, st.Size(), format.ReaderOptions{File: filepath.Base(path), WindowSize: windowFor(st.Size())})
-	prev := int64(-1)
-	for {
-		b, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			var ce *format.CorruptionError
-			var te *format.TruncatedError
-			switch {
-			case errors.As(err, &te):
-			case errors.As(err, &ce):
-				if _, ok, rerr := r.Resync(); rerr != nil {
-					return nil, nil, fmt.Errorf("kseg/verify: %w", rerr)
-				} else if ok {
-					continue
-				}
-			default:
-				return nil, nil, fmt.Errorf("kseg/verify: %w", err)
-			}
-			break
-		}
-		if !b.Valid || firstOffsetOf(b) <= prev {
-			continue
-		}
-		bld.Add(b.Position, b.LastOffset(), b.MaxTimestamp, b.Size())
-		prev = b.LastOffset()
+	if rb.IndexErr != nil {
+		return rb.OffsetIdx, rb.TimeIdx, fmt.Errorf("kseg/verify: rebuild index of %s: %w", filepath.Base(path), rb.IndexErr)
 	}
-	ix, ti := bld.Finish()
-	if err := bld.Err(); err != nil {
-		return ix, ti, fmt.Errorf("kseg/verify: rebuild index of %s: %w", filepath.Base(path), err)
-	}
-	return ix, ti, nil
+	return rb.OffsetIdx, rb.TimeIdx, nil
 }
