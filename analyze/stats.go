@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 
 	"github.com/kseg/kseg/format"
 	"github.com/kseg/kseg/segment"
@@ -166,10 +165,7 @@ func (s *Stats) ScanPartition(p *segment.Partition) error {
 			return err
 		}
 	}
-	for _, o := range p.Others {
-		if !strings.HasSuffix(o, format.Kafka07Suffix) {
-			continue
-		}
+	for _, o := range p.Kafka07 {
 		f, err := os.Open(o)
 		if err != nil {
 			return fmt.Errorf("kseg/analyze: %w", err)

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/kseg/kseg/dump"
-	"github.com/kseg/kseg/format"
 	"github.com/kseg/kseg/segment"
 	"github.com/urfave/cli/v2"
 )
@@ -229,11 +228,7 @@ func expandDumpPath(p string, from int64) ([]string, error) {
 			out = append(out, s.Log)
 		}
 		// Kafka 0.7 partitions hold <byte-offset>.kafka files instead.
-		for _, o := range part.Others {
-			if strings.HasSuffix(o, format.Kafka07Suffix) {
-				out = append(out, o)
-			}
-		}
+		out = append(out, part.Kafka07...)
 	}
 	if len(out) == 0 {
 		return nil, errors.New(p + ": no segments found")

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/kseg/kseg/format"
 )
 
 // Segment is one .log file with its companion files. Paths are empty when a
@@ -38,6 +40,7 @@ type Partition struct {
 	Kind      DirKind
 	Segments  []*Segment // sorted by base offset
 	Snapshots []string   // producer state snapshots (.snapshot), sorted
+	Kafka07   []string   // Kafka 0.7 segments (<byte-offset>.kafka), by base offset
 	Leftovers []Leftover
 	Others    []string // checkpoint and metadata files (leader-epoch-checkpoint, partition.metadata, …)
 }
@@ -111,6 +114,8 @@ func OpenPartition(dir string) (*Partition, error) {
 			indexes = append(indexes, idx{base, suffix, path})
 		case SnapshotSuffix:
 			p.Snapshots = append(p.Snapshots, path)
+		case format.Kafka07Suffix:
+			p.Kafka07 = append(p.Kafka07, path)
 		default:
 			p.Others = append(p.Others, path)
 		}
@@ -137,6 +142,11 @@ func OpenPartition(dir string) (*Partition, error) {
 	}
 	sort.Slice(p.Segments, func(i, j int) bool { return p.Segments[i].BaseOffset < p.Segments[j].BaseOffset })
 	sort.Strings(p.Snapshots)
+	sort.Slice(p.Kafka07, func(i, j int) bool {
+		a, _, _ := ParseFileName(filepath.Base(p.Kafka07[i]))
+		b, _, _ := ParseFileName(filepath.Base(p.Kafka07[j]))
+		return a < b
+	})
 	sort.Slice(p.Leftovers, func(i, j int) bool { return p.Leftovers[i].Path < p.Leftovers[j].Path })
 	sort.Strings(p.Others)
 	return p, nil

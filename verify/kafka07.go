@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 
 	"github.com/kseg/kseg/format"
 	"github.com/kseg/kseg/segment"
@@ -18,29 +17,13 @@ import (
 // offset of its first byte, so consecutive files must abut).
 const ReasonKafka07Gap Reason = "kafka07-segment-gap"
 
-// kafka07Files lists the partition's .kafka files in base-offset order.
-func kafka07Files(p *segment.Partition) []string {
-	var out []string
-	for _, o := range p.Others {
-		if _, suffix, ok := segment.ParseFileName(filepath.Base(o)); ok && suffix == format.Kafka07Suffix {
-			out = append(out, o)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		a, _, _ := segment.ParseFileName(filepath.Base(out[i]))
-		b, _, _ := segment.ParseFileName(filepath.Base(out[j]))
-		return a < b
-	})
-	return out
-}
-
 // checkKafka07Files checks the Kafka 0.7 segments (<byte-offset>.kafka) of a
 // partition: framing and the CRC-32 of every payload (format.Kafka07Reader),
 // torn or zero-filled tails, files that do not abut, and with Deep every
 // compressed wrapper's inner messages. 0.7 offsets are byte positions, so
 // FirstOffset/LastOffset of the result are byte offsets too.
 func (c *checker) checkKafka07Files(ctx context.Context, t Target, p *segment.Partition, res *PartitionResult) error {
-	files := kafka07Files(p)
+	files := p.Kafka07
 	prevEnd, prevName := int64(-1), ""
 	var dec *format.Kafka07Decoder
 	if c.opts.Deep {
