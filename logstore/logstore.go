@@ -414,7 +414,7 @@ func (p *Partition) txnEntries(path string) ([]state.AbortedTxn, error) {
 
 // Append appends v2 batches through the appender, assigning offsets, and
 // updates the end offset and open transactions.
-func (p *Partition) Append(batches []byte) (int64, error) {
+func (p *Partition) Append(batches []byte) (first int64, err error) {
 	if !p.store.opts.Writable {
 		return 0, server.ErrReadOnly
 	}
@@ -427,31 +427,34 @@ func (p *Partition) Append(batches []byte) (int64, error) {
 		}
 		p.writer = w
 	}
-	first := int64(-1)
+	// Whatever happens below, the cached view must follow what was written.
+	rolled, markers := p.writer.SegmentsRolled(), false
+	defer func() {
+		if rerr := p.afterAppend(rolled, markers); err == nil {
+			err = rerr
+		}
+	}()
+	first = -1
 	for len(batches) > 0 {
 		if len(batches) < format.LogOverhead {
 			return first, fmt.Errorf("kseg/logstore: %d trailing bytes are not a batch", len(batches))
 		}
-		b, err := format.DecodeBatch(batches)
-		if err != nil {
-			return first, err
+		b, derr := format.DecodeBatch(batches)
+		if derr != nil {
+			return first, derr
 		}
 		raw := batches[:b.Size()]
-		base, err := p.writer.Append(raw)
-		if err != nil {
-			return first, err
+		base, aerr := p.writer.Append(raw)
+		if aerr != nil {
+			return first, aerr
 		}
 		if first < 0 {
 			first = base
 		}
-		if b.Compression() == format.CompressionZstd {
-			p.cacheMu.Lock()
-			clear(p.zstdCache) // the active segment now holds zstd
-			p.cacheMu.Unlock()
-		}
 		switch {
 		case b.IsControl():
 			delete(p.open, b.ProducerID)
+			markers = true
 		case b.IsTransactional():
 			if _, ok := p.open[b.ProducerID]; !ok {
 				p.open[b.ProducerID] = base
@@ -459,17 +462,41 @@ func (p *Partition) Append(batches []byte) (int64, error) {
 		}
 		batches = batches[b.Size():]
 	}
-	p.end = p.writer.NextOffset()
-	p.dropFiles() // the active segment grew (or rolled)
-	part, err := segment.OpenPartition(p.dir)
-	if err != nil {
-		return first, err
-	}
-	p.part = part
-	p.cacheMu.Lock()
-	clear(p.txnCache)
-	p.cacheMu.Unlock()
 	return first, nil
+}
+
+// afterAppend brings the cached view up to date after appends: the log end
+// offset, and the cached files, zstd flag and .txnindex of the active segment
+// (the only one an append changes). The directory is listed again only when
+// the writer rolled a segment, the partition had none, or a transaction
+// marker may have created the active segment's .txnindex (so new files and
+// trimmed indexes are seen).
+func (p *Partition) afterAppend(rolled int, markers bool) error {
+	p.end = p.writer.NextOffset()
+	p.cacheMu.Lock()
+	defer p.cacheMu.Unlock()
+	active := p.part.ActiveSegment()
+	if rolled != p.writer.SegmentsRolled() || active == nil || active.Index == "" || (markers && active.TxnIndex == "") {
+		for k, f := range p.files {
+			f.Close()
+			delete(p.files, k)
+		}
+		clear(p.zstdCache)
+		clear(p.txnCache)
+		part, err := segment.OpenPartition(p.dir)
+		if err != nil {
+			return err
+		}
+		p.part = part
+		return nil
+	}
+	if f := p.files[active.Log]; f != nil {
+		f.Close()
+		delete(p.files, active.Log)
+	}
+	delete(p.zstdCache, active.Log)
+	delete(p.txnCache, active.TxnIndex)
+	return nil
 }
 
 func (p *Partition) close() error {
