@@ -1,8 +1,6 @@
 package coordinator
 
-import (
-	"strconv"
-)
+import ()
 
 // RecordType is the int16 that starts every __consumer_offsets key. Before
 // Kafka 3.8 it was called the key version (0/1 offset commit, 2 group
@@ -391,17 +389,7 @@ func nonNil(b []byte) []byte {
 // does not decode show their bytes as {"hex":"..."} (Kafka prints "Unknown
 // record type N at offset O, skipping." for types it does not know).
 func (rec *GroupRecord) Text() (key, value string) {
-	o := newObject(nil)
-	o.str("type", strconv.Itoa(int(rec.Type)))
-	o.raw("data", rec.appendKeyData(nil))
-	key = string(o.end())
-	if rec.Tombstone {
-		return key, "<DELETE>"
-	}
-	o = newObject(nil)
-	o.str("version", strconv.Itoa(int(rec.ValueVersion)))
-	o.raw("data", rec.appendValueData(nil))
-	return key, string(o.end())
+	return kafkaText(int(rec.Type), rec.appendKeyData(nil), rec.Tombstone, rec.ValueVersion, func() []byte { return rec.appendValueData(nil) })
 }
 
 func (rec *GroupRecord) appendKeyData(dst []byte) []byte {
@@ -493,13 +481,6 @@ func (rec *GroupRecord) MarshalJSON() ([]byte, error) {
 	o.int("type", int64(rec.Type))
 	o.str("typeName", rec.Type.String())
 	o.raw("key", rec.appendKeyData(nil))
-	o.bool("tombstone", rec.Tombstone)
-	if rec.Tombstone {
-		o.null("valueVersion")
-		o.null("value")
-	} else {
-		o.int("valueVersion", int64(rec.ValueVersion))
-		o.raw("value", rec.appendValueData(nil))
-	}
+	o.recordValue(rec.Tombstone, rec.ValueVersion, func() []byte { return rec.appendValueData(nil) })
 	return o.end(), nil
 }

@@ -138,3 +138,33 @@ func appendJSONString(dst []byte, s string) []byte {
 	}
 	return append(dst, '"')
 }
+
+// kafkaText renders a record the way Kafka's DumpLogSegments decoders do:
+// the key as {"type":"<id>","data":{…}}, the value as
+// {"version":"<v>","data":{…}}, or "<DELETE>" for a tombstone.
+func kafkaText(keyType int, keyData []byte, tombstone bool, valueVersion int16, valueData func() []byte) (key, value string) {
+	o := newObject(nil)
+	o.str("type", strconv.Itoa(keyType))
+	o.raw("data", keyData)
+	key = string(o.end())
+	if tombstone {
+		return key, "<DELETE>"
+	}
+	o = newObject(nil)
+	o.str("version", strconv.Itoa(int(valueVersion)))
+	o.raw("data", valueData())
+	return key, string(o.end())
+}
+
+// recordValue adds a record's value fields to kseg's JSON: null for a
+// tombstone, else its version and decoded value.
+func (o *jsonObject) recordValue(tombstone bool, valueVersion int16, valueData func() []byte) {
+	o.bool("tombstone", tombstone)
+	if tombstone {
+		o.null("valueVersion")
+		o.null("value")
+		return
+	}
+	o.int("valueVersion", int64(valueVersion))
+	o.raw("value", valueData())
+}

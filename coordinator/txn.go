@@ -230,17 +230,7 @@ func (rec *TxnRecord) AppendValue(dst []byte) []byte {
 // Tagged fields appear only when they differ from their defaults, in schema
 // order, as Kafka's JSON converter writes them. A tombstone's value is "<DELETE>".
 func (rec *TxnRecord) Text() (key, value string) {
-	o := newObject(nil)
-	o.str("type", strconv.Itoa(int(rec.KeyVersion)))
-	o.raw("data", rec.appendKeyData(nil))
-	key = string(o.end())
-	if rec.Tombstone {
-		return key, "<DELETE>"
-	}
-	o = newObject(nil)
-	o.str("version", strconv.Itoa(int(rec.ValueVersion)))
-	o.raw("data", rec.appendValueData(nil, false))
-	return key, string(o.end())
+	return kafkaText(int(rec.KeyVersion), rec.appendKeyData(nil), rec.Tombstone, rec.ValueVersion, func() []byte { return rec.appendValueData(nil, false) })
 }
 
 func (rec *TxnRecord) appendKeyData(dst []byte) []byte {
@@ -302,13 +292,6 @@ func (rec *TxnRecord) MarshalJSON() ([]byte, error) {
 	o := newObject(nil)
 	o.int("keyVersion", int64(rec.KeyVersion))
 	o.raw("key", rec.appendKeyData(nil))
-	o.bool("tombstone", rec.Tombstone)
-	if rec.Tombstone {
-		o.null("valueVersion")
-		o.null("value")
-	} else {
-		o.int("valueVersion", int64(rec.ValueVersion))
-		o.raw("value", rec.appendValueData(nil, true))
-	}
+	o.recordValue(rec.Tombstone, rec.ValueVersion, func() []byte { return rec.appendValueData(nil, true) })
 	return o.end(), nil
 }

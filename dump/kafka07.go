@@ -157,7 +157,7 @@ func (d *dump07) toJSON(m *format.Message07, top bool) message07JSON {
 		j.Position = &p
 	}
 	if !top && d.o.PrintData && m.Payload != nil {
-		s := string(appendDecodedNoExtra(nil, m.Payload, d.o.ValueDecoder))
+		s := string(appendDecoded(nil, m.Payload, d.o.ValueDecoder, ""))
 		j.Payload = &s
 	}
 	return j
@@ -213,7 +213,7 @@ func (d *dump07) message(m *format.Message07) bool {
 			b = d.appendFields(b, im)
 			if d.o.PrintData && payloads[i] != nil {
 				b = append(b, " payload: "...)
-				b = appendDecodedNoExtra(b, payloads[i], d.o.ValueDecoder)
+				b = appendDecoded(b, payloads[i], d.o.ValueDecoder, "")
 			}
 			b = append(b, '\n')
 		}
@@ -246,6 +246,3 @@ func (d *dump07) appendFields(b []byte, m *format.Message07) []byte {
 	b = append(b, " isvalid: "...)
 	return strconv.AppendBool(b, !m.CRCChecked || m.Valid)
 }
-
-// appendDecodedNoExtra renders a 0.7 payload with the shared decoders.
-func appendDecodedNoExtra(dst, b []byte, dec Decoder) []byte { return appendDecoded(dst, b, dec, "") }

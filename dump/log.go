@@ -587,7 +587,7 @@ func (d *logDumper) appendRecordJSON(dst []byte, b *format.Batch, rec *format.Re
 	return append(dst, '}')
 }
 
-// WriteReport writes DumpLogSegments' end-of-run stderr report for a log:
+// WriteGaps writes DumpLogSegments' end-of-run stderr report for a log:
 // the non-consecutive offsets block.
 func WriteGaps(w io.Writer, absPath string, r *LogResult) {
 	if len(r.Gaps) == 0 {
