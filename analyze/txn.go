@@ -492,27 +492,19 @@ func (w *txnWalker) matchTxnIndex(offset, pid int64, epoch int16, typ format.Con
 		}
 		return
 	}
-	if e == nil {
+	switch state.CheckAbortEntry(e, pid, first, w.rep.LogStartOffset) {
+	case state.AbortEntryMissing:
 		w.add(TxnFinding{Kind: KindTxnIndexMissingEntry, Severity: SeverityError, File: txnindex, Offset: offset, ProducerID: pid, ProducerEpoch: epoch,
 			Detail: "ABORT marker has no aborted-transaction entry: read_committed consumers would be served the aborted records"})
-		return
-	}
-	// Kafka records the transaction's first offset, or the marker's own
-	// offset when the producer wrote nothing (ProducerAppendInfo
-	// appendEndTxnMarker). An earlier first offset than the log start is fine:
-	// that data was deleted.
-	want := first
-	if want < 0 {
-		want = offset
-	}
-	switch {
-	case e.ProducerID != pid:
+	case state.AbortEntryWrongProducer:
 		w.add(TxnFinding{Kind: KindTxnIndexMismatch, Severity: SeverityError, File: txnindex, Offset: offset, ProducerID: pid, ProducerEpoch: epoch,
 			Detail: fmt.Sprintf("entry at the ABORT marker has producerId %d, the marker %d", e.ProducerID, pid)})
-	case e.FirstOffset != want && e.FirstOffset >= w.rep.LogStartOffset:
+	case state.AbortEntryWrongFirstOffset:
 		w.add(TxnFinding{Kind: KindTxnIndexMismatch, Severity: SeverityError, File: txnindex, Offset: offset, ProducerID: pid, ProducerEpoch: epoch,
-			Detail: fmt.Sprintf("entry has firstOffset %d, but the aborted transaction starts at %d", e.FirstOffset, want)})
+			Detail: fmt.Sprintf("entry has firstOffset %d, but the aborted transaction starts at %d", e.FirstOffset, first)})
 	}
+	// AbortEntryNoData (an empty transaction, for which Kafka writes no
+	// entry, or deleted data) is already reported as a marker without data.
 }
 
 func (w *txnWalker) orphan(e state.AbortedTxn) {

@@ -59,6 +59,14 @@ func TestTxnStateMachine(t *testing.T) {
 			wantKinds: []string{KindTxnIndexMissingEntry}, wantFindings: true,
 		},
 		{
+			// Kafka writes no .txnindex entry for a transaction without data
+			// (ProducerAppendInfo.appendEndTxnMarker): not an error.
+			name:    "empty aborted transaction needs no txnindex entry",
+			segs:    []gseg{{batches: []gb{plain(2), abort(7, 0), plain(1)}}},
+			wantLSO: 4, wantLEO: 4, wantAborted: 1, wantMarkersWithout: 1,
+			wantKinds: []string{KindMarkerWithoutData},
+		},
+		{
 			name: "txnindex entry with the wrong first offset",
 			segs: []gseg{{batches: []gb{plain(1), data(7, 0, 2), abort(7, 0)},
 				txnindex: []state.AbortedTxn{{ProducerID: 7, FirstOffset: 2, LastOffset: 3}}}},

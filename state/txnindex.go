@@ -108,3 +108,47 @@ func CheckTxnIndex(entries []AbortedTxn, segmentBaseOffset int64) []Finding {
 	}
 	return out
 }
+
+// AbortVerdict says how the .txnindex entry found at an ABORT marker's
+// offset compares with what Kafka writes for that marker.
+type AbortVerdict uint8
+
+// Verdicts of CheckAbortEntry.
+const (
+	// AbortEntryOK: the entry is what Kafka writes (or nothing was expected).
+	AbortEntryOK AbortVerdict = iota
+	// AbortEntryMissing: the aborted transaction has data in the log but no
+	// entry, so read_committed consumers are served its records.
+	AbortEntryMissing
+	// AbortEntryNoData: no entry, and none of the transaction's data is in
+	// the log: an empty transaction (Kafka writes no entry for one) or one
+	// whose data was deleted. Informational.
+	AbortEntryNoData
+	// AbortEntryWrongProducer: the entry names another producer.
+	AbortEntryWrongProducer
+	// AbortEntryWrongFirstOffset: the entry's first offset is not where the
+	// transaction's data starts.
+	AbortEntryWrongFirstOffset
+)
+
+// CheckAbortEntry judges e, the .txnindex entry whose lastOffset is an ABORT
+// marker's offset (nil when there is none), against the marker of producerID.
+// Kafka's ProducerStateManager writes one entry per aborted transaction that
+// has data, naming the offset of its first batch
+// (ProducerAppendInfo.appendEndTxnMarker emits no CompletedTxn for an empty
+// transaction). txnFirst is the first offset of the transaction's data seen
+// in the log, -1 when none was seen; an entry naming a first offset below
+// deletedBelow is accepted, because that data may have been deleted.
+func CheckAbortEntry(e *AbortedTxn, producerID, txnFirst, deletedBelow int64) AbortVerdict {
+	switch {
+	case e == nil && txnFirst >= 0:
+		return AbortEntryMissing
+	case e == nil:
+		return AbortEntryNoData
+	case e.ProducerID != producerID:
+		return AbortEntryWrongProducer
+	case txnFirst >= 0 && e.FirstOffset != txnFirst && e.FirstOffset >= deletedBelow:
+		return AbortEntryWrongFirstOffset
+	}
+	return AbortEntryOK
+}

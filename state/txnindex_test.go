@@ -93,3 +93,27 @@ func TestCheckTxnIndex(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckAbortEntry pins the shared rule for an ABORT marker's .txnindex
+// entry (one per aborted transaction with data, naming its first offset).
+func TestCheckAbortEntry(t *testing.T) {
+	e := &AbortedTxn{ProducerID: 7, FirstOffset: 10, LastOffset: 20}
+	for _, tc := range []struct {
+		name                   string
+		entry                  *AbortedTxn
+		pid, first, deletedBel int64
+		want                   AbortVerdict
+	}{
+		{"matching entry", e, 7, 10, 0, AbortEntryOK},
+		{"data but no entry", nil, 7, 10, 0, AbortEntryMissing},
+		{"empty transaction, no entry", nil, 7, -1, 0, AbortEntryNoData},
+		{"entry, data deleted", e, 7, -1, 0, AbortEntryOK},
+		{"another producer", e, 8, 10, 0, AbortEntryWrongProducer},
+		{"wrong first offset", e, 7, 12, 0, AbortEntryWrongFirstOffset},
+		{"first offset in deleted data", e, 7, 12, 11, AbortEntryOK},
+	} {
+		if got := CheckAbortEntry(tc.entry, tc.pid, tc.first, tc.deletedBel); got != tc.want {
+			t.Errorf("%s: got %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -450,19 +451,34 @@ func (k *consistency) marker(b *format.Batch, pt *producerTrack) {
 		return
 	}
 	at := rec.Offset
+	// An earlier marker of this producer in the log means the whole
+	// transaction lies in the log, so no first offset can be "deleted".
+	deletedBelow := k.first
+	if known {
+		deletedBelow = math.MinInt64
+	}
+	var e *state.AbortedTxn
 	i, ok := k.txnByLast[at]
 	if ok {
 		k.txnHit[i] = true
-		e := k.txn[i]
-		switch {
-		case e.ProducerID != b.ProducerID:
-			k.txnRep.add(newFinding(ReasonTxnIndexEntryMismatch, SeverityError, int64(i)*34, int64(i+1)*34, at,
-				fmt.Sprintf("entry %d names producer %d but the ABORT marker at offset %d belongs to producer %d", i, e.ProducerID, at, b.ProducerID)))
-		case txnFirst >= 0 && e.FirstOffset != txnFirst && (known || e.FirstOffset >= k.first):
-			k.txnRep.add(newFinding(ReasonTxnIndexEntryMismatch, SeverityError, int64(i)*34, int64(i+1)*34, at,
-				fmt.Sprintf("entry %d says producer %d's aborted transaction starts at offset %d, but its first transactional batch is at offset %d; read_committed consumers filter the wrong range", i, e.ProducerID, e.FirstOffset, txnFirst)))
-		}
+		e = &k.txn[i]
+	}
+	verdict := state.CheckAbortEntry(e, b.ProducerID, txnFirst, deletedBelow)
+	switch verdict {
+	case state.AbortEntryWrongProducer:
+		k.txnRep.add(newFinding(ReasonTxnIndexEntryMismatch, SeverityError, int64(i)*34, int64(i+1)*34, at,
+			fmt.Sprintf("entry %d names producer %d but the ABORT marker at offset %d belongs to producer %d", i, e.ProducerID, at, b.ProducerID)))
 		return
+	case state.AbortEntryWrongFirstOffset:
+		k.txnRep.add(newFinding(ReasonTxnIndexEntryMismatch, SeverityError, int64(i)*34, int64(i+1)*34, at,
+			fmt.Sprintf("entry %d says producer %d's aborted transaction starts at offset %d, but its first transactional batch is at offset %d; read_committed consumers filter the wrong range", i, e.ProducerID, e.FirstOffset, txnFirst)))
+		return
+	case state.AbortEntryOK:
+		return
+	case state.AbortEntryNoData:
+		if known {
+			return // the producer's state is known: an empty transaction, no entry expected
+		}
 	}
 	file := "none"
 	if k.seg != nil && k.seg.TxnIndex != "" {
@@ -473,14 +489,13 @@ func (k *consistency) marker(b *format.Batch, pt *producerTrack) {
 		rep = k.c.reporter(k.part, nil, filepath.Join(k.p.Dir, segment.FileName(k.seg.BaseOffset, segment.TxnIndexSuffix)))
 		k.txnRep = rep
 	}
-	switch {
-	case txnFirst >= 0:
+	if verdict == state.AbortEntryMissing {
 		rep.add(newFinding(ReasonTxnIndexMissingEntry, SeverityError, -1, -1, at,
 			fmt.Sprintf("ABORT marker of producer %d at offset %d (transaction from offset %d) has no entry in the segment's .txnindex (%s): read_committed consumers receive the aborted records", b.ProducerID, at, txnFirst, file)))
-	case !known:
-		rep.add(newFinding(ReasonTxnIndexMissingEntry, SeverityInfo, -1, -1, at,
-			fmt.Sprintf("ABORT marker of producer %d at offset %d has no .txnindex entry (%s); no data of the transaction is in the log: an empty transaction (no entry is written) or one whose data was deleted", b.ProducerID, at, file)))
+		return
 	}
+	rep.add(newFinding(ReasonTxnIndexMissingEntry, SeverityInfo, -1, -1, at,
+		fmt.Sprintf("ABORT marker of producer %d at offset %d has no .txnindex entry (%s); no data of the transaction is in the log: an empty transaction (no entry is written) or one whose data was deleted", b.ProducerID, at, file)))
 }
 
 // finish runs the end-of-partition checks.
