@@ -241,9 +241,7 @@ func (d *logDumper) batch(b *format.Batch, position int64) error {
 	}
 	var deepErr *format.CorruptionError
 	if err := d.dec.Reset(b); err != nil {
-		if !errors.As(err, &deepErr) {
-			deepErr = &format.CorruptionError{File: d.name, Position: b.Position, Offset: b.BaseOffset, Reason: format.ReasonUnknown, Detail: err.Error()}
-		}
+		deepErr = d.asCorruption(err, b)
 	} else {
 		first := true
 		for {
@@ -252,9 +250,7 @@ func (d *logDumper) batch(b *format.Batch, position int64) error {
 				break
 			}
 			if err != nil {
-				if !errors.As(err, &deepErr) {
-					deepErr = &format.CorruptionError{File: d.name, Position: b.Position, Offset: b.BaseOffset, Reason: format.ReasonUnknown, Detail: err.Error()}
-				}
+				deepErr = d.asCorruption(err, b)
 				break
 			}
 			d.res.Records++
@@ -295,6 +291,17 @@ func (d *logDumper) batch(b *format.Batch, position int64) error {
 		d.problem(Problem{Type: "corruption", File: d.name, Position: deepErr.Position, Offset: deepErr.Offset, Reason: deepErr.Reason.String(), Detail: deepErr.Detail, Bytes: b.Size()})
 	}
 	return nil
+}
+
+// asCorruption returns err as a *CorruptionError (wrapping any other error
+// as one at the batch). Kept out of batch() so that batch's own variable
+// does not escape to the heap on every call.
+func (d *logDumper) asCorruption(err error, b *format.Batch) *format.CorruptionError {
+	var ce *format.CorruptionError
+	if errors.As(err, &ce) {
+		return ce
+	}
+	return &format.CorruptionError{File: d.name, Position: b.Position, Offset: b.BaseOffset, Reason: format.ReasonUnknown, Detail: err.Error()}
 }
 
 // appendBatchText renders DumpLogSegments' batch line (Kafka ≥ 3.2 layout).
