@@ -294,7 +294,7 @@ type checker struct {
 }
 
 func newChecker(opts Options, emit func(Finding)) *checker {
-	c := &checker{opts: opts, emit: emit, buf: make([]byte, format.DefaultWindowSize)}
+	c := &checker{opts: opts, emit: emit, buf: make([]byte, scanWindow)}
 	if opts.Deep {
 		c.dec = format.NewRecordDecoder(format.DecoderOptions{})
 	}
@@ -737,6 +737,11 @@ func (sc *segmentScan) finish() {
 			fmt.Sprintf("%d batch(es) have a max timestamp below an earlier batch's (first at position %d)", sc.tsOOO, sc.tsFirst)))
 	}
 }
+
+// scanWindow is the main scan's window: 256 KiB keeps the ReadAt count low
+// (4 per MiB) while the bytes just read are still in L2 when their CRC is
+// computed; a 1 MiB window measured ~35 % slower with two workers.
+const scanWindow = 256 << 10
 
 // windowFor sizes the window of a one-off reader (repair planning, the
 // broker-recovery simulation, 0.7 files): small files get small windows. The
