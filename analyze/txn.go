@@ -189,11 +189,17 @@ func AnalyzeTxnPartition(p *segment.Partition, opts TxnOptions) (*TxnReport, err
 	if opts.MaxFindings <= 0 {
 		opts.MaxFindings = DefaultMaxFindings
 	}
+	// The log start offset is the broker's (segment.LogStartOffset), not the
+	// first offset present: compaction removes records below it.
+	ls, _ := segment.LogStartOffset(p)
+	cleaned, _ := segment.CheckpointEntry(p, segment.CleanerOffsetCheckpointFile)
 	w := &txnWalker{
-		opts: opts,
-		rep:  &TxnReport{Partition: p.Name(), Segments: len(p.Segments), LogStartOffset: -1, LogEndOffset: 0},
-		open: map[int64][]*OpenTxn{},
-		dec:  format.NewRecordDecoder(format.DecoderOptions{MaxDecompressedSize: maxControlBatch}),
+		opts:         opts,
+		rep:          &TxnReport{Partition: p.Name(), Segments: len(p.Segments), LogStartOffset: ls.Offset, LogEndOffset: 0},
+		open:         map[int64][]*OpenTxn{},
+		dec:          format.NewRecordDecoder(format.DecoderOptions{MaxDecompressedSize: maxControlBatch}),
+		firstPresent: -1,
+		compacted:    cleaned >= 0,
 	}
 	for _, s := range p.Segments {
 		if err := w.segment(s); err != nil {
@@ -201,14 +207,12 @@ func AnalyzeTxnPartition(p *segment.Partition, opts TxnOptions) (*TxnReport, err
 		}
 	}
 	if n := len(p.Segments); n > 0 {
-		if w.rep.LogStartOffset < 0 {
-			w.rep.LogStartOffset = p.Segments[0].BaseOffset
-		}
 		if last := p.Segments[n-1].BaseOffset; last > w.rep.LogEndOffset {
 			w.rep.LogEndOffset = last
 		}
-	} else {
-		w.rep.LogStartOffset = 0
+	}
+	if w.rep.LogEndOffset < w.rep.LogStartOffset {
+		w.rep.LogEndOffset = w.rep.LogStartOffset
 	}
 	w.finish()
 	return w.rep, nil
@@ -220,6 +224,13 @@ type txnWalker struct {
 	open map[int64][]*OpenTxn // by producer id; one entry per epoch, usually one
 	dec  *format.RecordDecoder
 	buf  []byte
+	// firstPresent is the first offset found in the log (-1 before any
+	// batch): .txnindex entries may name data below it that compaction or
+	// retention removed.
+	firstPresent int64
+	// compacted: the log dir's cleaner-offset-checkpoint names this
+	// partition, so the log cleaner has run on it.
+	compacted bool
 
 	// per segment
 	file    string
@@ -333,8 +344,8 @@ func (w *txnWalker) loadTxnIndex(s *segment.Segment) error {
 func (w *txnWalker) batch(f io.ReaderAt, b *format.Batch) error {
 	rep := w.rep
 	rep.Batches++
-	if rep.LogStartOffset < 0 {
-		rep.LogStartOffset = b.BaseOffset
+	if w.firstPresent < 0 {
+		w.firstPresent = b.BaseOffset
 	}
 	if n := b.NextOffset(); n > rep.LogEndOffset {
 		rep.LogEndOffset = n
@@ -459,7 +470,7 @@ func (w *txnWalker) marker(b *format.Batch, typ format.ControlType) {
 	case len(closed) == 0:
 		rep.MarkersWithoutData++
 		w.add(TxnFinding{Kind: KindMarkerWithoutData, Severity: SeverityInfo, File: w.file, Offset: offset, ProducerID: pid, ProducerEpoch: epoch,
-			Detail: fmt.Sprintf("%s marker with no transactional data from this producer in the log (deleted by retention, or none was written)", typ)})
+			Detail: fmt.Sprintf("%s marker with no transactional data from this producer in the log (%s, or none was written)", typ, w.removedBy())})
 	}
 	if typ == format.ControlCommit {
 		rep.Committed++
@@ -492,7 +503,7 @@ func (w *txnWalker) matchTxnIndex(offset, pid int64, epoch int16, typ format.Con
 		}
 		return
 	}
-	switch state.CheckAbortEntry(e, pid, first, w.rep.LogStartOffset) {
+	switch state.CheckAbortEntry(e, pid, first, w.firstPresent) {
 	case state.AbortEntryMissing:
 		w.add(TxnFinding{Kind: KindTxnIndexMissingEntry, Severity: SeverityError, File: txnindex, Offset: offset, ProducerID: pid, ProducerEpoch: epoch,
 			Detail: "ABORT marker has no aborted-transaction entry: read_committed consumers would be served the aborted records"})
@@ -505,6 +516,20 @@ func (w *txnWalker) matchTxnIndex(offset, pid int64, epoch int16, typ format.Con
 	}
 	// AbortEntryNoData (an empty transaction, for which Kafka writes no
 	// entry, or deleted data) is already reported as a marker without data.
+}
+
+// removedBy names what can have removed a marker's data, claiming only what
+// the directory shows: compaction when the log cleaner has a checkpoint for
+// the partition and the log start offset never moved (retention and
+// DeleteRecords move it; LogLoader.java), else both.
+func (w *txnWalker) removedBy() string {
+	if w.compacted && w.rep.LogStartOffset == 0 {
+		return "removed by log compaction"
+	}
+	if w.compacted {
+		return "removed by log compaction or deleted by retention"
+	}
+	return "deleted by retention or removed by log compaction"
 }
 
 func (w *txnWalker) orphan(e state.AbortedTxn) {

@@ -74,6 +74,7 @@ type RecordDecoder struct {
 type legacyInner struct {
 	absoluteBase int64 // v1: added to relative inner offsets; -1 for absolute (v0)
 	count        int
+	first        int64 // the first inner message's stored offset
 }
 
 // NewRecordDecoder returns a decoder.
@@ -390,7 +391,7 @@ func (d *RecordDecoder) resetLegacy(b *Batch) error {
 	// Pre-scan: count the inner entries and find the last one's offset, to
 	// translate v1 relative offsets (AbstractLegacyRecordBatch
 	// DeepRecordsIterator).
-	var lastInner int64
+	var lastInner, firstInner int64
 	count := 0
 	for p := 0; p < len(out); {
 		if len(out)-p < LogOverhead {
@@ -404,13 +405,16 @@ func (d *RecordDecoder) resetLegacy(b *Batch) error {
 			return d.corrupt(b.BaseOffset, ReasonBadWrapper, "inner message size %d exceeds the %d remaining bytes", size, len(out)-p-LogOverhead)
 		}
 		lastInner = int64(binary.BigEndian.Uint64(out[p:]))
+		if count == 0 {
+			firstInner = lastInner
+		}
 		count++
 		p += LogOverhead + int(size)
 	}
 	if count == 0 {
 		return d.corrupt(b.BaseOffset, ReasonBadWrapper, "found invalid compressed record set with no inner records")
 	}
-	d.inner = legacyInner{absoluteBase: -1, count: count}
+	d.inner = legacyInner{absoluteBase: -1, count: count, first: firstInner}
 	if b.Magic >= 1 {
 		wrapper := b.BaseOffset
 		if wrapper == 0 {

@@ -189,10 +189,10 @@ func (p *Partition) load() error {
 		return err
 	}
 	p.part = part
+	// The broker's log start offset (segment.LogStartOffset), not the first
+	// offset present: ListOffsets earliest on a compacted partition answers
+	// the first segment's base offset.
 	p.start, p.end = rep.LogStartOffset, rep.LogEndOffset
-	if len(part.Segments) > 0 && p.start < part.Segments[0].BaseOffset {
-		p.start = part.Segments[0].BaseOffset
-	}
 	p.open = map[int64]int64{}
 	for _, t := range rep.Open {
 		p.open[t.ProducerID] = t.FirstOffset
@@ -203,7 +203,9 @@ func (p *Partition) load() error {
 	return nil
 }
 
-// LogStartOffset is the first segment's base offset.
+// LogStartOffset is the log start offset a broker would load
+// (segment.LogStartOffset: the first segment's base offset, raised by the
+// log dir's log-start-offset-checkpoint).
 func (p *Partition) LogStartOffset() (int64, error) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/kseg/kseg/format"
 	"github.com/kseg/kseg/index"
@@ -17,7 +18,11 @@ const smallWindow = 4096
 // ErrOffsetOutOfRange reports an offset or timestamp outside the log.
 var ErrOffsetOutOfRange = errors.New("kseg/segment: offset out of range")
 
-// BatchInfo is a copy of a batch header (safe to keep).
+// BatchInfo is a copy of a batch header (safe to keep). Offsets and the
+// record count are the records' own: for a magic 0/1 compressed wrapper,
+// whose stored offset is its last inner offset, BaseOffset is the first
+// inner message's offset and NumRecords the inner message count
+// (format.Extent).
 type BatchInfo struct {
 	Position      int64
 	BaseOffset    int64
@@ -29,11 +34,22 @@ type BatchInfo struct {
 	NumRecords    int32
 	IsControl     bool
 	Transactional bool
+	// Exact is false when a legacy wrapper could not be decompressed:
+	// BaseOffset is then an upper bound and NumRecords a lower bound.
+	Exact bool
 }
 
-func infoOf(b *format.Batch) BatchInfo {
-	return BatchInfo{Position: b.Position, BaseOffset: b.BaseOffset, LastOffset: b.LastOffset(), MaxTimestamp: b.MaxTimestamp,
-		Size: b.Size(), Magic: b.Magic, Compression: b.Compression(), NumRecords: b.NumRecords, IsControl: b.IsControl(), Transactional: b.IsTransactional()}
+// infoOf copies b's header; r is the file b was read from, to read a legacy
+// wrapper whose body was not loaded.
+func infoOf(r io.ReaderAt, b *format.Batch) BatchInfo {
+	bi := BatchInfo{Position: b.Position, BaseOffset: b.BaseOffset, LastOffset: b.LastOffset(), MaxTimestamp: b.MaxTimestamp,
+		Size: b.Size(), Magic: b.Magic, Compression: b.Compression(), NumRecords: b.NumRecords, IsControl: b.IsControl(), Transactional: b.IsTransactional(),
+		Exact: true}
+	if b.IsLegacyWrapper() {
+		e, _ := format.NewRecordDecoder(format.DecoderOptions{}).ReadExtent(r, b)
+		bi.BaseOffset, bi.NumRecords, bi.Exact = e.BaseOffset, int32(min(e.Records, math.MaxInt32)), e.Exact
+	}
+	return bi
 }
 
 // LookupResult describes how an offset was found: the index entry used (as
@@ -76,6 +92,12 @@ func LookupOffset(s *Segment, offset int64) (*LookupResult, error) {
 
 // LookupOffset is LookupOffset over already opened files.
 func (f *Files) LookupOffset(offset int64) (*LookupResult, error) {
+	return f.lookupOffset(offset, true)
+}
+
+// lookupOffset is LookupOffset; resolve false leaves a legacy wrapper's
+// BaseOffset and NumRecords as stored (Fetch needs positions only).
+func (f *Files) lookupOffset(offset int64, resolve bool) (*LookupResult, error) {
 	s := f.Segment
 	res := &LookupResult{Segment: s, IndexEntry: index.OffsetPosition{Offset: s.BaseOffset}}
 	if f.Index != nil {
@@ -101,7 +123,11 @@ func (f *Files) LookupOffset(offset int64) (*LookupResult, error) {
 			return nil, err
 		}
 		if b.LastOffset() >= offset {
-			res.Batch = infoOf(b)
+			if resolve {
+				res.Batch = infoOf(f.Log, b)
+			} else {
+				res.Batch = BatchInfo{Position: b.Position, LastOffset: b.LastOffset(), Size: b.Size()}
+			}
 			res.BytesScanned = b.Position + b.Size() - start
 			res.Offset = offset
 			return res, nil
@@ -109,7 +135,13 @@ func (f *Files) LookupOffset(offset int64) (*LookupResult, error) {
 	}
 }
 
-// LookupOffset picks the segment by base offset and looks offset up in it.
+// LookupOffset answers the first batch whose last offset is >= offset, the
+// way a broker reads (kafka core/src/main/scala/kafka/log/LocalLog.scala
+// read): start in the last segment whose base offset is <= offset and, when
+// that segment holds nothing at or after offset (compaction left a gap at its
+// end), continue into the following segments. A gap inside a segment is
+// handled by the forward scan (LogSegment.translateOffset). An offset before
+// the first segment, or past the last batch, is out of range.
 func (p *Partition) LookupOffset(offset int64) (*LookupResult, error) {
 	s := p.SegmentFor(offset)
 	if s == nil {
@@ -119,7 +151,22 @@ func (p *Partition) LookupOffset(offset int64) (*LookupResult, error) {
 		}
 		return nil, fmt.Errorf("%w: offset %d is before the first segment (base offset %d)", ErrOffsetOutOfRange, offset, first)
 	}
-	return LookupOffset(s, offset)
+	if ls, _ := LogStartOffset(p); offset < ls.Offset {
+		return nil, fmt.Errorf("%w: offset %d is below the log start offset %d (log-start-offset-checkpoint)", ErrOffsetOutOfRange, offset, ls.Offset)
+	}
+	for i := range p.Segments {
+		if p.Segments[i].BaseOffset < s.BaseOffset {
+			continue
+		}
+		res, err := LookupOffset(p.Segments[i], offset)
+		if err == nil {
+			return res, nil
+		}
+		if !errors.Is(err, ErrOffsetOutOfRange) {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("%w: offset %d is past the last batch of the log", ErrOffsetOutOfRange, offset)
 }
 
 // LookupTimestamp answers ListOffsets by timestamp the way Kafka does
@@ -198,7 +245,7 @@ func lookupTimestampIn(s *Segment, ts int64, dec *format.RecordDecoder, active b
 				return nil, err
 			}
 			if rec.Timestamp >= ts {
-				res.Batch = infoOf(b)
+				res.Batch = infoOf(f.Log, b)
 				res.BytesScanned = b.Position + b.Size() - start
 				res.Offset, res.Timestamp = rec.Offset, rec.Timestamp
 				return res, nil
@@ -225,7 +272,7 @@ func FetchRange(s *Segment, offset int64, maxBytes int32) (start, end int64, ok 
 // FetchRange is FetchRange over already opened files.
 func (f *Files) FetchRange(offset int64, maxBytes int32) (start, end int64, ok bool, err error) {
 	s := f.Segment
-	lr, err := f.LookupOffset(offset)
+	lr, err := f.lookupOffset(offset, false)
 	if errors.Is(err, ErrOffsetOutOfRange) {
 		return 0, 0, false, nil
 	}
