@@ -32,8 +32,9 @@ const numCodecs = 6
 // StatsOptions configures Stats.
 type StatsOptions struct {
 	// Deep loads and decompresses every batch to measure compression ratios
-	// (DecompressedBytes) and count the inner messages of legacy wrappers.
-	// Without it only batch headers are read.
+	// (DecompressedBytes). Without it only batch headers are read, except
+	// legacy (magic 0/1) compressed wrappers, which are decompressed to
+	// count their inner messages.
 	Deep bool
 	// MaxProducers caps the distinct producer ids remembered (default
 	// DefaultMaxProducers).
@@ -81,8 +82,12 @@ type Stats struct {
 	Name     string
 	Segments int
 	Batches  int64
-	Records  int64 // header counts: a legacy compressed wrapper is 1 unless Deep
-	Bytes    int64
+	Records  int64 // records; a legacy compressed wrapper counts its inner messages
+	// UndecodedWrappers counts legacy wrappers that could not be
+	// decompressed; each counts as one record, so Records is then a lower
+	// bound.
+	UndecodedWrappers int64
+	Bytes             int64
 
 	Codecs [numCodecs]GroupStats // by format.Compression id; [5] = ids 5–7
 	Magics [3]GroupStats
@@ -120,6 +125,7 @@ type Stats struct {
 	lastMaxTS     int64
 	haveLast      bool
 	dec           *format.RecordDecoder
+	wdec          *format.RecordDecoder // legacy wrappers without Deep
 }
 
 // NewStats returns empty statistics named name.
@@ -254,7 +260,7 @@ func (s *Stats) ScanSegment(r io.ReaderAt, size int64, file string) error {
 			}
 			return err
 		}
-		s.add(b, file)
+		s.add(r, b, file)
 	}
 }
 
@@ -265,11 +271,27 @@ func (s *Stats) problem(msg string) {
 	}
 }
 
-func (s *Stats) add(b *format.Batch, file string) {
+func (s *Stats) add(r io.ReaderAt, b *format.Batch, file string) {
 	g := GroupStats{Batches: 1, Records: int64(b.NumRecords), Bytes: b.Size()}
+	if !s.opts.Deep && b.IsLegacyWrapper() {
+		if s.wdec == nil {
+			s.wdec = format.NewRecordDecoder(format.DecoderOptions{MaxDecompressedSize: s.opts.MaxDecompressedSize})
+		}
+		e, err := s.wdec.ReadExtent(r, b)
+		if err != nil {
+			s.problem(file + ": " + err.Error())
+		}
+		if !e.Exact {
+			s.UndecodedWrappers++
+		}
+		g.Records = e.Records
+	}
 	if s.opts.Deep {
 		if err := s.dec.Reset(b); err != nil {
 			s.problem(file + ": " + err.Error())
+			if b.IsLegacyWrapper() {
+				s.UndecodedWrappers++
+			}
 		} else {
 			g.Records = int64(s.dec.InnerCount())
 			g.DecompressedBytes = int64(s.dec.DecompressedSize())
@@ -353,6 +375,7 @@ func (s *Stats) Merge(o *Stats) {
 	s.Segments += o.Segments
 	s.Batches += o.Batches
 	s.Records += o.Records
+	s.UndecodedWrappers += o.UndecodedWrappers
 	s.Bytes += o.Bytes
 	for i := range s.Codecs {
 		s.Codecs[i].add(&o.Codecs[i])
@@ -441,6 +464,7 @@ func (s *Stats) MarshalJSON() ([]byte, error) {
 		Segments              int          `json:"segments"`
 		Batches               int64        `json:"batches"`
 		Records               int64        `json:"records"`
+		UndecodedWrappers     int64        `json:"undecodedWrappers,omitempty"` // Records is then a lower bound
 		Bytes                 int64        `json:"bytes"`
 		Codecs                []namedGroup `json:"codecs"`
 		Magics                []namedGroup `json:"magics"`
@@ -460,7 +484,7 @@ func (s *Stats) MarshalJSON() ([]byte, error) {
 		LeaderEpochsTruncated bool         `json:"leaderEpochsTruncated,omitempty"`
 		Problems              []string     `json:"problems,omitempty"`
 		ProblemCount          int          `json:"problemCount,omitempty"`
-	}{s.Name, s.Segments, s.Batches, s.Records, s.Bytes, codecs, magics, k07, &s.RecordsPerBatch, &s.BatchBytes,
+	}{s.Name, s.Segments, s.Batches, s.Records, s.UndecodedWrappers, s.Bytes, codecs, magics, k07, &s.RecordsPerBatch, &s.BatchBytes,
 		producers, exact, s.IdempotentBatches, s.ControlBatches, s.TransactionalBatches,
 		s.MinTimestamp, s.MaxTimestamp, s.SkewMs(), s.OutOfOrderBatches, epochs, s.LeaderEpochsTruncated,
 		s.Problems, s.ProblemCount})

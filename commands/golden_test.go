@@ -89,7 +89,7 @@ func TestDumpUsageErrors(t *testing.T) {
 
 func TestLookupOutOfRange(t *testing.T) {
 	_, errOut, code := run(t, "lookup", "--offset", "99", sample+"/orders-0")
-	if code != ExitFindings || !strings.Contains(errOut, "offset 99 is not in") {
+	if code != ExitFindings || !strings.Contains(errOut, "offset 99 is past the last batch") {
 		t.Fatalf("exit %d stderr %q", code, errOut)
 	}
 	_, _, code = run(t, "lookup", "--offset", "1", "--timestamp", "5", sample+"/orders-0")

@@ -71,20 +71,26 @@ func runVerify(c *cli.Context) error {
 	return nil
 }
 
-// verifyOutput renders findings as they stream in, and the bounded
-// per-partition summary at the end. Its callbacks are serialized by verify.
+// verifyOutput collects findings and partition results as workers report
+// them and renders them at the end in a fixed order (findings sorted by
+// partition, file and position; partitions by directory), so that two runs
+// over the same data print byte-identical reports. Findings are bounded per
+// file by --max-findings. Its callbacks are serialized by verify.
 type verifyOutput struct {
-	w      io.Writer
-	json   bool
-	colour bool
-	mu     sync.Mutex // guards done/bytes for the progress bar
-	rows   []*verify.PartitionResult
-	done   int
-	bytes  int64
-	err    error
+	w        io.Writer
+	json     bool
+	colour   bool
+	mu       sync.Mutex // guards done/bytes for the progress bar
+	rows     []*verify.PartitionResult
+	findings []verify.Finding
+	done     int
+	bytes    int64
+	err      error
 }
 
-func (o *verifyOutput) finding(f verify.Finding) {
+func (o *verifyOutput) finding(f verify.Finding) { o.findings = append(o.findings, f) }
+
+func (o *verifyOutput) writeFinding(f verify.Finding) {
 	if o.json {
 		o.writeJSON(struct {
 			Type          string `json:"type"`
@@ -123,21 +129,28 @@ func (o *verifyOutput) partition(p *verify.PartitionResult) {
 	o.done++
 	o.bytes += p.Bytes
 	o.mu.Unlock()
-	// Keep only what the table needs: the per-segment details are dropped.
+	// Keep only what the report needs: the per-segment details are dropped.
 	row := *p
 	row.Segments = nil
 	o.rows = append(o.rows, &row)
-	if p.Kafka != nil {
-		if o.json {
-			o.writeJSON(struct {
-				Type          string `json:"type"`
-				SchemaVersion int    `json:"schemaVersion"`
-				*verify.KafkaRecovery
-			}{"kafkaRecovery", dump.SchemaVersion, p.Kafka})
-			return
-		}
-		o.print(formatKafka(p.Kafka))
-	}
+}
+
+// partitionJSON is the --json object of one partition.
+type partitionJSON struct {
+	Type              string `json:"type"`
+	SchemaVersion     int    `json:"schemaVersion"`
+	Partition         string `json:"partition"`
+	Segments          int    `json:"segments"`
+	Batches           int64  `json:"batches"`
+	Records           int64  `json:"records"`
+	UndecodedWrappers int64  `json:"undecodedWrappers,omitempty"` // records is then a lower bound
+	Bytes             int64  `json:"bytes"`
+	LogStartOffset    int64  `json:"logStartOffset"`
+	FirstOffset       int64  `json:"firstOffset"`
+	LastOffset        int64  `json:"lastOffset"`
+	Errors            int64  `json:"errors"`
+	Warnings          int64  `json:"warnings"`
+	Infos             int64  `json:"infos"`
 }
 
 func formatKafka(k *verify.KafkaRecovery) string {
@@ -170,7 +183,30 @@ func formatKafka(k *verify.KafkaRecovery) string {
 }
 
 func (o *verifyOutput) finish(sum *verify.Summary) error {
+	verify.SortFindings(o.findings)
+	for _, f := range o.findings {
+		o.writeFinding(f)
+	}
+	sort.SliceStable(o.rows, func(i, j int) bool {
+		if o.rows[i].Name != o.rows[j].Name {
+			return o.rows[i].Name < o.rows[j].Name
+		}
+		return o.rows[i].Dir < o.rows[j].Dir
+	})
 	if o.json {
+		for _, p := range o.rows {
+			o.writeJSON(partitionJSON{Type: "partition", SchemaVersion: dump.SchemaVersion, Partition: p.Name, Segments: p.NumSegments,
+				Batches: p.Batches, Records: p.Records, UndecodedWrappers: p.UndecodedWrappers, Bytes: p.Bytes,
+				LogStartOffset: p.LogStartOffset, FirstOffset: p.FirstOffset, LastOffset: p.LastOffset,
+				Errors: p.Errors, Warnings: p.Warnings, Infos: p.Infos})
+			if p.Kafka != nil {
+				o.writeJSON(struct {
+					Type          string `json:"type"`
+					SchemaVersion int    `json:"schemaVersion"`
+					*verify.KafkaRecovery
+				}{"kafkaRecovery", dump.SchemaVersion, p.Kafka})
+			}
+		}
 		o.writeJSON(struct {
 			Type          string `json:"type"`
 			SchemaVersion int    `json:"schemaVersion"`
@@ -178,15 +214,26 @@ func (o *verifyOutput) finish(sum *verify.Summary) error {
 		}{"summary", dump.SchemaVersion, sum})
 		return o.err
 	}
-	sort.Slice(o.rows, func(i, j int) bool { return o.rows[i].Dir < o.rows[j].Dir })
+	for _, p := range o.rows {
+		if p.Kafka != nil {
+			o.print(formatKafka(p.Kafka))
+		}
+	}
 	var rows [][]string
 	for _, p := range o.rows {
 		rng := "-"
 		if p.FirstOffset >= 0 {
 			rng = fmt.Sprintf("%d..%d", p.FirstOffset, p.LastOffset)
 		}
+		records := strconv.FormatInt(p.Records, 10)
+		if p.UndecodedWrappers > 0 {
+			// Undecodable legacy wrappers count as one record each, and
+			// their first inner offset is unknown.
+			records = "≥" + records
+			rng = "≤" + rng
+		}
 		rows = append(rows, []string{p.Name, strconv.Itoa(p.NumSegments), strconv.FormatInt(p.Batches, 10),
-			strconv.FormatInt(p.Records, 10), strconv.FormatInt(p.Bytes, 10), rng,
+			records, strconv.FormatInt(p.Bytes, 10), rng,
 			fmt.Sprintf("%d/%d/%d", p.Errors, p.Warnings, p.Infos)})
 	}
 	if o.err == nil && len(rows) > 0 {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/kseg/kseg/index"
@@ -180,8 +181,13 @@ func Lookup(w io.Writer, r *segment.LookupResult, byTime, asJSON bool) {
 		m := map[string]any{"type": "lookup", "segment": r.Segment.Log, "indexUsed": r.IndexUsed,
 			"indexEntry": map[string]any{"offset": r.IndexEntry.Offset, "position": r.IndexEntry.Position},
 			"batch": map[string]any{"position": r.Batch.Position, "baseOffset": r.Batch.BaseOffset, "lastOffset": r.Batch.LastOffset,
-				"maxTimestamp": r.Batch.MaxTimestamp, "size": r.Batch.Size, "magic": r.Batch.Magic, "compresscodec": r.Batch.Compression.String()},
+				"count": r.Batch.NumRecords, "maxTimestamp": r.Batch.MaxTimestamp, "size": r.Batch.Size, "magic": r.Batch.Magic, "compresscodec": r.Batch.Compression.String()},
 			"bytesScanned": r.BytesScanned, "offset": r.Offset}
+		if !r.Batch.Exact {
+			// An undecodable legacy wrapper: baseOffset is an upper bound,
+			// count a lower bound.
+			m["batch"].(map[string]any)["bounds"] = "baseOffset is at most, count at least the value given (the wrapper could not be decompressed)"
+		}
 		if byTime {
 			m["timestamp"] = r.Timestamp
 			m["timeIndexEntry"] = map[string]any{"timestamp": r.TimeEntry.Timestamp, "offset": r.TimeEntry.Offset}
@@ -198,8 +204,12 @@ func Lookup(w io.Writer, r *segment.LookupResult, byTime, asJSON bool) {
 	} else {
 		fmt.Fprintf(w, "index entry: none (no .index; scanning from position 0)\n")
 	}
-	fmt.Fprintf(w, "batch: baseOffset: %d lastOffset: %d position: %d size: %d maxTimestamp: %d magic: %d compresscodec: %s\n",
-		r.Batch.BaseOffset, r.Batch.LastOffset, r.Batch.Position, r.Batch.Size, r.Batch.MaxTimestamp, r.Batch.Magic, r.Batch.Compression)
+	base, count := strconv.FormatInt(r.Batch.BaseOffset, 10), strconv.FormatInt(int64(r.Batch.NumRecords), 10)
+	if !r.Batch.Exact {
+		base, count = "<="+base, ">="+count // an undecodable legacy wrapper: bounds
+	}
+	fmt.Fprintf(w, "batch: baseOffset: %s lastOffset: %d count: %s position: %d size: %d maxTimestamp: %d magic: %d compresscodec: %s\n",
+		base, r.Batch.LastOffset, count, r.Batch.Position, r.Batch.Size, r.Batch.MaxTimestamp, r.Batch.Magic, r.Batch.Compression)
 	if byTime {
 		fmt.Fprintf(w, "offset: %d timestamp: %d\n", r.Offset, r.Timestamp)
 	}

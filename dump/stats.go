@@ -150,7 +150,11 @@ func statsRow(name string, s *analyze.Stats) []string {
 	if k := s.SkewMs(); k >= 0 {
 		skew = analyze.FormatAge(k)
 	}
-	return []string{name, strconv.Itoa(s.Segments), i64(s.Batches), i64(s.Records), i64(s.Bytes),
+	records := i64(s.Records)
+	if s.UndecodedWrappers > 0 {
+		records = "≥" + records // undecodable legacy wrappers count as one record
+	}
+	return []string{name, strconv.Itoa(s.Segments), i64(s.Batches), records, i64(s.Bytes),
 		fmt.Sprintf("%d/%d/%d", rpb.P50, rpb.P99, rpb.Max), fmt.Sprintf("%d/%d/%d", bb.P50, bb.P99, bb.Max),
 		prod, countPct(s.ControlBatches, s.Batches), countPct(s.TransactionalBatches, s.Batches), skew,
 		i64(s.OutOfOrderBatches), epochList(s.LeaderEpochs, s.LeaderEpochsTruncated)}

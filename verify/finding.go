@@ -23,6 +23,7 @@ package verify
 import (
 	"errors"
 	"fmt"
+	"sort"
 )
 
 // Severity grades a finding. Errors make `kseg verify` exit 1; warnings only
@@ -136,3 +137,26 @@ const DefaultMaxFindingsPerFile = 100
 // maxBadRangesPerFile bounds the bad ranges kept per segment for repair
 // planning; a rerun of repair handles the rest.
 const maxBadRangesPerFile = 1000
+
+// SortFindings orders findings by partition, file and position (then path;
+// a file's too-many-findings note last), stably, so that a report is
+// byte-identical from run to run whatever order parallel workers finished in.
+// Log-dir level findings (no partition) come first.
+func SortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := &fs[i], &fs[j]
+		if a.Partition != b.Partition {
+			return a.Partition < b.Partition
+		}
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		if ma, mb := a.Reason == ReasonTooManyFindings, b.Reason == ReasonTooManyFindings; ma != mb {
+			return mb
+		}
+		return a.Position < b.Position
+	})
+}

@@ -45,10 +45,14 @@ type Summary struct {
 	Segments   int   `json:"segments"`
 	Batches    int64 `json:"batches"`
 	Records    int64 `json:"records"`
-	Bytes      int64 `json:"bytes"`
-	Errors     int64 `json:"errors"`
-	Warnings   int64 `json:"warnings"`
-	Infos      int64 `json:"infos"`
+	// UndecodedWrappers counts legacy compressed wrappers that could not be
+	// decompressed: each counts as one record, so Records is then a lower
+	// bound.
+	UndecodedWrappers int64 `json:"undecodedWrappers,omitempty"`
+	Bytes             int64 `json:"bytes"`
+	Errors            int64 `json:"errors"`
+	Warnings          int64 `json:"warnings"`
+	Infos             int64 `json:"infos"`
 }
 
 // PartitionResult is the outcome for one partition directory. Segments holds
@@ -60,13 +64,22 @@ type PartitionResult struct {
 	NumSegments int // len(Segments), kept when a caller drops Segments
 	Leftovers   []segment.Leftover
 	Batches     int64
-	Records     int64
-	Bytes       int64
-	FirstOffset int64 // -1 when empty
+	// Records counts records, a legacy compressed wrapper's inner messages
+	// included (format.Extent); a lower bound when UndecodedWrappers > 0.
+	Records           int64
+	UndecodedWrappers int64
+	Bytes             int64
+	// FirstOffset is the first record's offset (a legacy wrapper's first
+	// inner offset; an upper bound when that wrapper could not be decoded),
+	// -1 when empty.
+	FirstOffset int64
 	LastOffset  int64 // -1 when empty
-	Errors      int64
-	Warnings    int64
-	Infos       int64
+	// LogStartOffset is the broker's log start offset
+	// (segment.LogStartOffset), -1 for a partial target (single segments).
+	LogStartOffset int64
+	Errors         int64
+	Warnings       int64
+	Infos          int64
 	// Kafka is set with Options.WhatWouldKafkaDo.
 	Kafka *KafkaRecovery
 }
@@ -131,8 +144,12 @@ type SegmentResult struct {
 	Size       int64
 	Active     bool // last segment of its partition
 	Batches    int64
-	Records    int64
-	// FirstOffset and LastOffset of the usable batches (-1 when none).
+	Records    int64 // records, inner messages of legacy wrappers included
+	// UndecodedWrappers: legacy wrappers that could not be decompressed,
+	// each counted as one record (Records is then a lower bound).
+	UndecodedWrappers int64
+	// FirstOffset and LastOffset of the usable batches (-1 when none): the
+	// first and last record offsets.
 	FirstOffset int64
 	LastOffset  int64
 	// MaxTimestamp of the usable batches (-1 when none).
@@ -262,6 +279,7 @@ func (s *Summary) add(p *PartitionResult) {
 	s.Segments += p.NumSegments
 	s.Batches += p.Batches
 	s.Records += p.Records
+	s.UndecodedWrappers += p.UndecodedWrappers
 	s.Bytes += p.Bytes
 	s.Errors += p.Errors
 	s.Warnings += p.Warnings
@@ -287,6 +305,9 @@ type checker struct {
 	opts Options
 	emit func(Finding)
 	dec  *format.RecordDecoder
+	// wdec decompresses legacy wrappers to count their inner messages
+	// (format.Extent), with or without Deep.
+	wdec *format.RecordDecoder
 	cons *consistency // the partition being checked; nil for partial targets
 	// buf is the read window of the main scan, reused for every segment this
 	// checker (one per worker) reads, instead of a fresh window per file.
@@ -294,7 +315,7 @@ type checker struct {
 }
 
 func newChecker(opts Options, emit func(Finding)) *checker {
-	c := &checker{opts: opts, emit: emit, buf: make([]byte, scanWindow)}
+	c := &checker{opts: opts, emit: emit, buf: make([]byte, scanWindow), wdec: format.NewRecordDecoder(format.DecoderOptions{})}
 	if opts.Deep {
 		c.dec = format.NewRecordDecoder(format.DecoderOptions{})
 	}
@@ -366,7 +387,11 @@ func (c *checker) checkPartition(ctx context.Context, t Target) (*PartitionResul
 	if err != nil {
 		return nil, fmt.Errorf("kseg/verify: %w", err)
 	}
-	res := &PartitionResult{Dir: t.Dir, Name: p.Name(), FirstOffset: -1, LastOffset: -1}
+	res := &PartitionResult{Dir: t.Dir, Name: p.Name(), FirstOffset: -1, LastOffset: -1, LogStartOffset: -1}
+	if t.Bases == nil {
+		ls, _ := segment.LogStartOffset(p) // a bad checkpoint is reported by the log-dir checks
+		res.LogStartOffset = ls.Offset
+	}
 	if t.Bases == nil {
 		res.Leftovers = p.Leftovers
 		lr := c.reporter(res, nil, "")
@@ -406,6 +431,7 @@ func (c *checker) checkPartition(ctx context.Context, t Target) (*PartitionResul
 		res.NumSegments++
 		res.Batches += sr.Batches
 		res.Records += sr.Records
+		res.UndecodedWrappers += sr.UndecodedWrappers
 		res.Bytes += sr.Size
 		if sr.FirstOffset >= 0 && res.FirstOffset < 0 {
 			res.FirstOffset = sr.FirstOffset
@@ -478,6 +504,7 @@ type segmentScan struct {
 	tsFirst    int64 // position of the first out-of-order batch
 	idx        *indexMerge
 	recCheck   int64
+	log        io.ReaderAt // the .log, to read a legacy wrapper's body when not loaded
 }
 
 func (c *checker) checkSegment(part *PartitionResult, s *segment.Segment, active bool, prevLast *int64, prevName string) (*SegmentResult, error) {
@@ -494,7 +521,7 @@ func (c *checker) checkSegment(part *PartitionResult, s *segment.Segment, active
 	}
 	sr.Size = st.Size()
 	rep := c.reporter(part, sr, s.Log)
-	sc := &segmentScan{c: c, rep: rep, sr: sr, prevLast: *prevLast, prevName: prevName, first: true, maxTS: -1, tsFirst: -1}
+	sc := &segmentScan{c: c, rep: rep, sr: sr, prevLast: *prevLast, prevName: prevName, first: true, maxTS: -1, tsFirst: -1, log: f}
 
 	idx, err := openIndexes(s, sr.Size)
 	if err != nil {
@@ -624,10 +651,11 @@ func (sc *segmentScan) batch(b *format.Batch) {
 	}
 	sc.idx.observe(b, sc.prevLast)
 	sc.c.cons.batch(b)
+	ext := sc.extent(b)
 	sr.Batches++
-	sr.Records += int64(max(b.NumRecords, 0))
+	sr.Records += ext.Records
 	if sr.FirstOffset < 0 {
-		sr.FirstOffset = first
+		sr.FirstOffset = ext.BaseOffset
 	}
 	sr.LastOffset = b.LastOffset()
 	if b.MaxTimestamp > sr.MaxTimestamp {
@@ -636,9 +664,24 @@ func (sc *segmentScan) batch(b *format.Batch) {
 	if len(sr.BadRanges) > 0 || sr.BadRangesDropped > 0 {
 		// A usable batch after the first bad range: Kafka's recovery would
 		// throw it away.
-		sr.RecordsAfterValid += int64(max(b.NumRecords, 0))
+		sr.RecordsAfterValid += ext.Records
 	}
 	sc.prevLast = b.LastOffset()
+}
+
+// extent is the batch's record extent; a legacy wrapper is decompressed to
+// count its inner messages (rare and small), and one that cannot be is
+// counted as one record in UndecodedWrappers (deep iteration reports why).
+func (sc *segmentScan) extent(b *format.Batch) format.Extent {
+	if !b.IsLegacyWrapper() {
+		e, _ := sc.c.wdec.Extent(b)
+		return e
+	}
+	e, _ := sc.c.wdec.ReadExtent(sc.log, b)
+	if !e.Exact {
+		sc.sr.UndecodedWrappers++
+	}
+	return e
 }
 
 func (sc *segmentScan) deep(b *format.Batch) {

@@ -1,0 +1,167 @@
+package commands
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/kseg/kseg/format"
+	"github.com/kseg/kseg/internal/testutil"
+	"github.com/kseg/kseg/segment"
+)
+
+// writeLegacyPartition writes dir/<name> holding one segment of n
+// compressed magic-0/1 wrappers of per records each (offsets 0..n*per-1),
+// each wrapper stored under its last inner offset as a broker writes it.
+func writeLegacyPartition(t *testing.T, logDir, name string, magic int8, n, per int) string {
+	t.Helper()
+	dir := filepath.Join(logDir, name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var buf []byte
+	for w := 0; w < n; w++ {
+		o := format.BatchOptions{Magic: magic, Compression: format.CompressionGzip, BaseOffset: int64(w * per), TimestampType: format.CreateTime}
+		o.NoProducer()
+		msgs := make([]format.Message, per)
+		for i := range msgs {
+			msgs[i] = format.Message{Key: []byte(fmt.Sprint(i)), Value: []byte("legacy value"), Timestamp: 1000 + int64(w*per+i)}
+		}
+		var err error
+		if buf, err = format.AppendBatch(buf, o, msgs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, segment.FileName(0, segment.LogSuffix)), buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestLegacyWrapperCounts: verify (text, --json, --deep-iteration), stats
+// without --deep and lookup count a magic 0/1 compressed wrapper's inner
+// messages and report the inner offset range: 4,000 records 0..3999, not 40
+// records 99..3999.
+func TestLegacyWrapperCounts(t *testing.T) {
+	for _, magic := range []int8{0, 1} {
+		logDir := t.TempDir()
+		dir := writeLegacyPartition(t, logDir, "legacy-0", magic, 40, 100)
+		before := testutil.HashTree(t, logDir)
+		for _, deep := range []bool{false, true} {
+			args := []string{"verify", dir}
+			if deep {
+				args = []string{"verify", "--deep-iteration", dir}
+			}
+			out, errOut, code := runKseg(t, args...)
+			if code != ExitOK {
+				t.Fatalf("v%d %v: exit %d\n%s%s", magic, args, code, out, errOut)
+			}
+			if !strings.Contains(out, "| 4000    |") || !strings.Contains(out, "0..3999") {
+				t.Errorf("v%d %v: want 4000 records 0..3999:\n%s", magic, args, out)
+			}
+			out, _, _ = runKseg(t, append([]string{"verify", "--json"}, args[1:]...)...)
+			var part, sum map[string]any
+			for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+				var m map[string]any
+				if err := json.Unmarshal([]byte(line), &m); err != nil {
+					t.Fatal(err)
+				}
+				switch m["type"] {
+				case "partition":
+					part = m
+				case "summary":
+					sum = m
+				}
+			}
+			if part == nil || part["records"] != 4000.0 || part["firstOffset"] != 0.0 || part["lastOffset"] != 3999.0 {
+				t.Errorf("v%d %v --json partition: %v", magic, args, part)
+			}
+			if sum == nil || sum["records"] != 4000.0 {
+				t.Errorf("v%d %v --json summary: %v", magic, args, sum)
+			}
+		}
+		out, _, code := runKseg(t, "stats", "--json", dir)
+		if code != ExitOK || !strings.Contains(out, `"records":4000,`) {
+			t.Errorf("v%d stats --json: exit %d\n%s", magic, code, out)
+		}
+		out, _, code = runKseg(t, "lookup", "--offset", "0", dir)
+		if code != ExitOK || !strings.Contains(out, "baseOffset: 0 lastOffset: 99 count: 100 ") {
+			t.Errorf("v%d lookup --offset 0: exit %d\n%s", magic, code, out)
+		}
+		testutil.RequireUnchanged(t, logDir, before)
+	}
+}
+
+// TestVerifyOutputDeterministic: with parallel workers, two runs over a
+// multi-partition directory with findings print byte-identical reports,
+// findings sorted by partition, file and position; --json prints one object
+// per partition (sorted) before the summary.
+func TestVerifyOutputDeterministic(t *testing.T) {
+	logDir := t.TempDir()
+	var names []string
+	for p := 0; p < 12; p++ {
+		name := fmt.Sprintf("t-%d", p)
+		names = append(names, name)
+		dir := writeLegacyPartition(t, logDir, name, 1, 5+p%3, 10)
+		log := filepath.Join(dir, segment.FileName(0, segment.LogSuffix))
+		st, err := os.Stat(log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		testutil.MustTruncate(t, log, st.Size()-7) // a torn tail: an error finding
+		testutil.MustFlipBit(t, log, 30, 1)        // a CRC mismatch in the first wrapper
+	}
+	sort.Strings(names)
+	var first [2]string
+	for run := 0; run < 4; run++ {
+		for i, args := range [][]string{{"verify", "--workers", "4", logDir}, {"verify", "--json", "--workers", "4", logDir}} {
+			out, _, code := runKseg(t, args...)
+			if code != ExitFindings {
+				t.Fatalf("%v: exit %d\n%s", args, code, out)
+			}
+			if run == 0 {
+				first[i] = out
+				continue
+			}
+			if out != first[i] {
+				t.Fatalf("%v: run %d differs from run 0:\n%s\n---\n%s", args, run, out, first[i])
+			}
+		}
+	}
+	var findingKeys, partitions []string
+	lines := strings.Split(strings.TrimSpace(first[1]), "\n")
+	for i, line := range lines {
+		var m struct {
+			Type      string `json:"type"`
+			Partition string `json:"partition"`
+			File      string `json:"file"`
+			Position  int64  `json:"position"`
+		}
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatal(err)
+		}
+		switch m.Type {
+		case "finding":
+			if len(partitions) > 0 {
+				t.Fatalf("finding after the partition objects: %s", line)
+			}
+			findingKeys = append(findingKeys, fmt.Sprintf("%s/%s/%020d", m.Partition, m.File, m.Position))
+		case "partition":
+			partitions = append(partitions, m.Partition)
+		case "summary":
+			if i != len(lines)-1 {
+				t.Fatalf("summary is not last")
+			}
+		}
+	}
+	if !sort.StringsAreSorted(findingKeys) || len(findingKeys) < 24 {
+		t.Errorf("findings not sorted by partition, file, position (%d):\n%s", len(findingKeys), strings.Join(findingKeys, "\n"))
+	}
+	if strings.Join(partitions, ",") != strings.Join(names, ",") {
+		t.Errorf("partition objects %v, want %v", partitions, names)
+	}
+}
