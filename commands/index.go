@@ -46,7 +46,7 @@ func lookupCommand() *cli.Command {
 		ArgsUsage: "PATH (partition directory or .log segment)",
 		Flags: []cli.Flag{
 			&cli.Int64Flag{Name: "offset", Value: -1, Usage: "Kafka offset to find"},
-			&cli.Int64Flag{Name: "timestamp", Value: -1, Usage: "find the first offset whose timestamp is >= T (ms), as ListOffsets does"},
+			&cli.Int64Flag{Name: "timestamp", Value: -1, Usage: "find the first offset whose timestamp is >= T (ms), as ListOffsets does (a magic-0 log: UNSUPPORTED_FOR_MESSAGE_FORMAT, exit 2)"},
 			&cli.BoolFlag{Name: "json", Usage: "print the result as JSON"},
 		},
 		Action: runLookup,
@@ -71,15 +71,32 @@ func runLookup(c *cli.Context) error {
 	} else {
 		res, err = part.LookupTimestamp(ts)
 	}
-	if errors.Is(err, segment.ErrOffsetOutOfRange) {
-		fmt.Fprintf(c.App.ErrWriter, "kseg: %v\n", err)
-		return ErrFindings
-	}
 	if err != nil {
-		return err
+		return lookupError(c, err)
 	}
 	dump.Lookup(c.App.Writer, res, ts >= 0, c.Bool("json"))
 	return nil
+}
+
+// lookupError reports what ListOffsets/Fetch would answer: an offset or
+// timestamp outside the log exits 1; a timestamp lookup on a magic-0 log is
+// UNSUPPORTED_FOR_MESSAGE_FORMAT, a question the data cannot answer, and
+// exits 2. With --json the answer is also a JSON object on stdout.
+func lookupError(c *cli.Context, err error) error {
+	code, exit := "", error(nil)
+	switch {
+	case errors.Is(err, segment.ErrUnsupportedForMessageFormat):
+		code, exit = "UNSUPPORTED_FOR_MESSAGE_FORMAT", cli.Exit("", ExitUsage)
+	case errors.Is(err, segment.ErrOffsetOutOfRange):
+		code, exit = "OFFSET_OUT_OF_RANGE", ErrFindings
+	default:
+		return err
+	}
+	if c.Bool("json") {
+		dump.LookupError(c.App.Writer, code, err.Error())
+	}
+	fmt.Fprintf(c.App.ErrWriter, "kseg: %v\n", err)
+	return exit
 }
 
 // partitionOf opens a partition directory, or the directory of a segment

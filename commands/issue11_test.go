@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/kseg/kseg/format"
+	"github.com/kseg/kseg/index"
 	"github.com/kseg/kseg/internal/testutil"
 	"github.com/kseg/kseg/segment"
 )
@@ -163,5 +164,118 @@ func TestVerifyOutputDeterministic(t *testing.T) {
 	}
 	if strings.Join(partitions, ",") != strings.Join(names, ",") {
 		t.Errorf("partition objects %v, want %v", partitions, names)
+	}
+}
+
+// TestLookupTimestampMagic0: a timestamp lookup on a magic-0 partition is
+// UNSUPPORTED_FOR_MESSAGE_FORMAT, as Kafka's ListOffsets answers
+// (UnifiedLog.fetchOffsetByTimestamp), with its own exit code and message,
+// in text and JSON; an offset out of range stays exit 1.
+func TestLookupTimestampMagic0(t *testing.T) {
+	dir := sample + "/legacy-v0-0"
+	out, errOut, code := runKseg(t, "lookup", "--timestamp", "0", dir)
+	if code != ExitUsage || !strings.Contains(errOut, "UNSUPPORTED_FOR_MESSAGE_FORMAT") || out != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	out, _, code = runKseg(t, "lookup", "--json", "--timestamp", "0", dir)
+	var m map[string]any
+	if err := json.Unmarshal([]byte(out), &m); err != nil || code != ExitUsage || m["error"] != "UNSUPPORTED_FOR_MESSAGE_FORMAT" {
+		t.Fatalf("--json: exit %d, %q (%v)", code, out, err)
+	}
+	out, _, code = runKseg(t, "lookup", "--json", "--offset", "1000", dir)
+	if err := json.Unmarshal([]byte(out), &m); err != nil || code != ExitFindings || m["error"] != "OFFSET_OUT_OF_RANGE" {
+		t.Fatalf("--json out of range: exit %d, %q (%v)", code, out, err)
+	}
+	// magic 1 has timestamps: the lookup works.
+	if out, errOut, code := runKseg(t, "lookup", "--timestamp", "0", sample+"/legacy-v1-0"); code != ExitOK {
+		t.Fatalf("v1: exit %d %s%s", code, out, errOut)
+	}
+}
+
+// writeTimestamps writes dir/<name> with one v2 batch per timestamp.
+func writeTimestamps(t *testing.T, logDir, name string, typ format.TimestampType, tss ...int64) string {
+	t.Helper()
+	dir := filepath.Join(logDir, name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var buf []byte
+	for i, ts := range tss {
+		o := format.BatchOptions{Magic: 2, BaseOffset: int64(i), TimestampType: typ, LogAppendTime: ts}
+		o.NoProducer()
+		var err error
+		if buf, err = format.AppendBatch(buf, o, []format.Message{{Value: []byte("v"), Timestamp: ts}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, segment.FileName(0, segment.LogSuffix)), buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestTimestampOrderSeverity: CreateTime disorder (several producers) is
+// info, so --strict passes; LogAppendTime disorder stays a warning.
+func TestTimestampOrderSeverity(t *testing.T) {
+	logDir := t.TempDir()
+	ct := writeTimestamps(t, logDir, "create-0", format.CreateTime, 2000, 1000, 3000)
+	out, _, code := runKseg(t, "verify", "--strict", ct)
+	if code != ExitOK || !strings.Contains(out, "info: create-0/00000000000000000000.log") || !strings.Contains(out, "timestamp-out-of-order") {
+		t.Errorf("CreateTime disorder: exit %d\n%s", code, out)
+	}
+	at := writeTimestamps(t, logDir, "append-0", format.LogAppendTime, 2000, 1000, 3000)
+	out, _, code = runKseg(t, "verify", "--strict", at)
+	if code != ExitFindings || !strings.Contains(out, "warning: append-0/00000000000000000000.log") {
+		t.Errorf("LogAppendTime disorder: exit %d\n%s", code, out)
+	}
+}
+
+// TestIndexSanityNamesPartition: --index-sanity-check names the partition
+// with the file (bare segment names repeat in every partition).
+func TestIndexSanityNamesPartition(t *testing.T) {
+	ix := sample + "/orders-0/00000000000000000000.index"
+	out, _, code := runKseg(t, "dump", "--index-sanity-check", ix)
+	if code != ExitOK || !strings.Contains(out, "orders-0/00000000000000000000.index passed sanity check.") {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+	out, _, _ = runKseg(t, "dump", "--json", "--index-sanity-check", ix)
+	if !strings.Contains(out, `"partition":"orders-0"`) {
+		t.Errorf("--json: %s", out)
+	}
+}
+
+// TestIndexChunkEntriesHint: a broker before KAFKA-806 indexes an
+// uncompressed magic 0/1 message set once per append, with the append's last
+// offset: verify calls that normal, not a "pre-KAFKA-806 chunk" guess.
+func TestIndexChunkEntriesHint(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "v1-0")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var buf []byte
+	b := index.NewAppendBuilder(0, 0)
+	for a := int64(0); a < 5; a++ { // five producer appends of 10 messages
+		o := format.BatchOptions{Magic: 1, BaseOffset: a * 10, TimestampType: format.CreateTime}
+		o.NoProducer()
+		msgs := make([]format.Message, 10)
+		for i := range msgs {
+			msgs[i] = format.Message{Value: []byte("v"), Timestamp: 1000 + a*10 + int64(i)}
+		}
+		start := int64(len(buf))
+		var err error
+		if buf, err = format.AppendBatch(buf, o, msgs); err != nil {
+			t.Fatal(err)
+		}
+		b.Add(start, a*10+9, 1000+a*10+9, int64(len(buf))-start) // one entry per append
+	}
+	oi, ti := b.Finish()
+	for suf, data := range map[string][]byte{segment.LogSuffix: buf, segment.IndexSuffix: oi, segment.TimeIndexSuffix: ti} {
+		if err := os.WriteFile(filepath.Join(dir, segment.FileName(0, suf)), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, _, code := runKseg(t, "verify", "--strict", dir)
+	if code != ExitOK || !strings.Contains(out, "index-harmless") || !strings.Contains(out, "normal for an uncompressed magic 0/1 message set") || strings.Contains(out, "?") {
+		t.Errorf("exit %d\n%s", code, out)
 	}
 }

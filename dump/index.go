@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -39,7 +40,12 @@ func IndexEntries(w io.Writer, seg *segment.Segment, timeIndex bool, displayPath
 	if !o.JSON {
 		fmt.Fprintf(w, "Dumping %s\n", displayPath)
 	}
-	name := displayPath[strings.LastIndexByte(displayPath, '/')+1:]
+	// Sanity results name the partition too: bare segment file names repeat
+	// in every partition.
+	name := sanityName{file: displayPath[strings.LastIndexByte(displayPath, '/')+1:]}
+	if abs, err := filepath.Abs(seg.Dir); err == nil {
+		name.partition = filepath.Base(abs)
+	}
 	if timeIndex {
 		x := f.TimeIndex
 		if x == nil {
@@ -119,20 +125,30 @@ func IndexEntries(w io.Writer, seg *segment.Segment, timeIndex bool, displayPath
 	return res, nil
 }
 
-func sanityOut(w io.Writer, res *IndexResult, name string, o IndexOptions, err error) error {
+// sanityName is the partition directory and file an index sanity check names.
+type sanityName struct{ partition, file string }
+
+func (n sanityName) String() string {
+	if n.partition == "" {
+		return n.file
+	}
+	return n.partition + "/" + n.file
+}
+
+func sanityOut(w io.Writer, res *IndexResult, name sanityName, o IndexOptions, err error) error {
 	if err != nil {
 		return err
 	}
 	for _, f := range res.Sanity {
 		res.Harmful = true
 		if o.JSON {
-			writeJSON(w, map[string]any{"type": "sanityFinding", "file": name, "kind": f.Kind.String(), "slot": f.Slot,
+			writeJSON(w, map[string]any{"type": "sanityFinding", "partition": name.partition, "file": name.file, "kind": f.Kind.String(), "slot": f.Slot,
 				"offset": f.Offset, "position": f.Position, "detail": f.Detail, "kafkaMessage": f.KafkaMessage})
 		}
 	}
 	if len(res.Sanity) == 0 {
 		if o.JSON {
-			writeJSON(w, map[string]any{"type": "sanityCheck", "file": name, "passed": true})
+			writeJSON(w, map[string]any{"type": "sanityCheck", "partition": name.partition, "file": name.file, "passed": true})
 		} else {
 			fmt.Fprintf(w, "%s passed sanity check.\n", name)
 		}
@@ -214,6 +230,13 @@ func Lookup(w io.Writer, r *segment.LookupResult, byTime, asJSON bool) {
 		fmt.Fprintf(w, "offset: %d timestamp: %d\n", r.Offset, r.Timestamp)
 	}
 	fmt.Fprintf(w, "bytes scanned: %d\n", r.BytesScanned)
+}
+
+// LookupError prints a lookup that has no batch to answer, as the Kafka
+// error code ListOffsets/Fetch would return (e.g. OFFSET_OUT_OF_RANGE,
+// UNSUPPORTED_FOR_MESSAGE_FORMAT).
+func LookupError(w io.Writer, code, message string) {
+	writeJSON(w, map[string]any{"type": "lookupError", "error": code, "message": message})
 }
 
 // RebuildPlan prints what an index rebuild would change (or changed).

@@ -44,8 +44,9 @@ type IndexFinding struct {
 // forward from the position) must not start after the batch holding the
 // offset it was asked for: "" means the entry is exact (the recovery rule's
 // (lastOffset, position)); Harmless means it names another offset but every
-// lookup still lands at or before the right batch (e.g. the chunk entries
-// pre-KAFKA-806 followers wrote); Harmful means offsets entryOffset..prevLast
+// lookup still lands at or before the right batch (e.g. the entry a broker
+// before KAFKA-806 writes for a whole append: an uncompressed magic 0/1
+// message set or a multi-batch follower append); Harmful means offsets entryOffset..prevLast
 // lie before the position and a lookup for them would skip them. Entries
 // whose position is not a batch start are always harmful.
 func JudgeOffsetEntry(entryOffset, batchLast, prevLast int64) Severity {
@@ -169,7 +170,7 @@ func (f *Files) VerifyOffsetIndex() ([]IndexFinding, error) {
 				x.AffectedFrom, x.AffectedTo = e.Offset, c.prevLast
 				x.Detail = fmt.Sprintf("index offset %d points at the batch %d..%d; offsets %d..%d lie before it and a lookup would skip them", e.Offset, c.cur.BaseOffset, last, e.Offset, c.prevLast)
 			} else {
-				x.Detail = fmt.Sprintf("index offset %d, log offset %d: lookups still land at or before the right batch (a chunk entry, as pre-KAFKA-806 followers wrote)", e.Offset, last)
+				x.Detail = fmt.Sprintf("index offset %d, log offset %d: lookups still land at or before the right batch (the broker indexed a whole append at once, as brokers before KAFKA-806 do: normal for an uncompressed magic 0/1 message set or a multi-batch follower append)", e.Offset, last)
 			}
 		}
 		add(x)

@@ -18,6 +18,11 @@ const smallWindow = 4096
 // ErrOffsetOutOfRange reports an offset or timestamp outside the log.
 var ErrOffsetOutOfRange = errors.New("kseg/segment: offset out of range")
 
+// ErrUnsupportedForMessageFormat reports a timestamp lookup in a partition
+// whose message format has no timestamps (magic 0): Kafka's ListOffsets
+// answers UNSUPPORTED_FOR_MESSAGE_FORMAT there.
+var ErrUnsupportedForMessageFormat = errors.New("kseg/segment: UNSUPPORTED_FOR_MESSAGE_FORMAT")
+
 // BatchInfo is a copy of a batch header (safe to keep). Offsets and the
 // record count are the records' own: for a magic 0/1 compressed wrapper,
 // whose stored offset is its last inner offset, BaseOffset is the first
@@ -174,7 +179,20 @@ func (p *Partition) LookupOffset(offset int64) (*LookupResult, error) {
 // timestamp >= ts, the time index gives a starting offset, the offset index a
 // position, and a scan finds the first batch whose max timestamp is >= ts;
 // inside it, the first record whose timestamp is >= ts.
+//
+// Kafka refuses a timestamp search when the topic's message.format.version
+// is below 0.10.0 (kafka core/src/main/scala/kafka/log/UnifiedLog.scala
+// fetchOffsetByTimestamp: UnsupportedForMessageFormatException). The config
+// is not in the log dir; the data shows it: a broker at 0.10.0 or later
+// writes at least magic 1, so when the newest batch is magic 0 the format
+// was below 0.10.0 when it was written, and ErrUnsupportedForMessageFormat
+// is returned.
 func (p *Partition) LookupTimestamp(ts int64) (*LookupResult, error) {
+	if magic, ok, err := p.newestMagic(); err != nil {
+		return nil, err
+	} else if ok && magic == 0 {
+		return nil, fmt.Errorf("%w: the newest batch is magic 0, so this topic's message.format.version was below 0.10.0 (no timestamps) when it was written; Kafka refuses timestamp lookups for it", ErrUnsupportedForMessageFormat)
+	}
 	dec := format.NewRecordDecoder(format.DecoderOptions{})
 	for i, s := range p.Segments {
 		res, err := lookupTimestampIn(s, ts, dec, i == len(p.Segments)-1)
@@ -313,4 +331,41 @@ func (f *Files) FetchRange(offset int64, maxBytes int32) (start, end int64, ok b
 		end = b.Position + b.Size()
 	}
 	return start, end, true, nil
+}
+
+// newestMagic is the magic of the last readable batch of the log (ok false
+// when the log holds none): a header walk of the last non-empty segment from
+// its last offset-index entry.
+func (p *Partition) newestMagic() (int8, bool, error) {
+	for i := len(p.Segments) - 1; i >= 0; i-- {
+		f, err := p.Segments[i].Open()
+		if err != nil {
+			return 0, false, err
+		}
+		start := int64(0)
+		if f.Index != nil {
+			if e, err := f.Index.LastEntry(); err == nil && int64(e.Position) <= f.LogSize {
+				start = int64(e.Position)
+			}
+		}
+		magic, ok := int8(0), false
+		for _, from := range []int64{start, 0} {
+			r := format.NewBatchReader(f.Log, f.LogSize, format.ReaderOptions{File: p.Segments[i].Name(), Start: from, HeadersOnly: true, WindowSize: smallWindow})
+			for {
+				b, err := r.Next()
+				if err != nil {
+					break // EOF, a torn tail or corruption: the last readable batch counts
+				}
+				magic, ok = b.Magic, true
+			}
+			if ok || from == 0 {
+				break
+			}
+		}
+		f.Close()
+		if ok {
+			return magic, true, nil
+		}
+	}
+	return 0, false, nil
 }

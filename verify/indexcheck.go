@@ -21,8 +21,10 @@ import (
 //   - correct: P is a batch start and O is that batch's last offset (the
 //     rebuild rule);
 //   - harmless: P is a batch start and O is above the previous batch's last
-//     offset, e.g. the last offset of a multi-batch chunk (pre-KAFKA-806
-//     follower appends): lookups still land at or before the right batch;
+//     offset, e.g. the last offset of a whole append (before KAFKA-806,
+//     LogSegment.append indexes an append once: an uncompressed magic 0/1
+//     message set or a multi-batch follower append): lookups still land at
+//     or before the right batch;
 //   - harmful: P is not a batch start (middle of a batch, a bad range, or
 //     past the end of the log), or O <= the previous batch's last offset
 //     (a lookup for O would start after the batch holding it), or the index
@@ -261,7 +263,7 @@ func (m *indexMerge) status(rep *fileReporter, active bool, tail index.TailState
 		return IndexZeroTail
 	case m.harmless > 0:
 		rep.add(newFinding(ReasonIndexHarmless, SeverityInfo, -1, -1, -1,
-			fmt.Sprintf("%d entries name a later offset than their batch's last offset (pre-KAFKA-806 chunk entries?); lookups still land at or before the right batch", m.harmless)))
+			fmt.Sprintf("%d entries name a later offset than their batch's last offset: the broker indexed a whole append at once, as brokers before KAFKA-806 do: normal for an uncompressed magic 0/1 message set or a multi-batch follower append; lookups still land at or before the right batch", m.harmless)))
 		return IndexHarmless
 	case tail.Kind == index.ZeroedTail && tail.Bytes > 0:
 		return IndexPreallocated

@@ -502,9 +502,13 @@ type segmentScan struct {
 	maxTS      int64
 	tsOOO      int64
 	tsFirst    int64 // position of the first out-of-order batch
-	idx        *indexMerge
-	recCheck   int64
-	log        io.ReaderAt // the .log, to read a legacy wrapper's body when not loaded
+	// tsOOOAppend counts the out-of-order batches with LogAppendTime (the
+	// broker's clock), tsFirstAppend the position of the first.
+	tsOOOAppend   int64
+	tsFirstAppend int64
+	idx           *indexMerge
+	recCheck      int64
+	log           io.ReaderAt // the .log, to read a legacy wrapper's body when not loaded
 }
 
 func (c *checker) checkSegment(part *PartitionResult, s *segment.Segment, active bool, prevLast *int64, prevName string) (*SegmentResult, error) {
@@ -641,10 +645,17 @@ func (sc *segmentScan) batch(b *format.Batch) {
 	}
 	if b.Magic > 0 && b.MaxTimestamp >= 0 {
 		if b.MaxTimestamp < sc.maxTS {
-			if sc.tsOOO == 0 {
-				sc.tsFirst = b.Position
+			if b.TimestampType() == format.LogAppendTime {
+				if sc.tsOOOAppend == 0 {
+					sc.tsFirstAppend = b.Position
+				}
+				sc.tsOOOAppend++
+			} else {
+				if sc.tsOOO == 0 {
+					sc.tsFirst = b.Position
+				}
+				sc.tsOOO++
 			}
-			sc.tsOOO++
 		} else {
 			sc.maxTS = b.MaxTimestamp
 		}
@@ -776,8 +787,17 @@ func (sc *segmentScan) closeRange(end, nextOffset int64) {
 
 func (sc *segmentScan) finish() {
 	if sc.tsOOO > 0 {
-		sc.rep.add(newFinding(ReasonTimestampOrder, SeverityWarning, sc.tsFirst, -1, -1,
-			fmt.Sprintf("%d batch(es) have a max timestamp below an earlier batch's (first at position %d)", sc.tsOOO, sc.tsFirst)))
+		// CreateTime is the producers' clocks: several producers, or one
+		// retrying, interleave their times, so disorder is normal.
+		sc.rep.add(newFinding(ReasonTimestampOrder, SeverityInfo, sc.tsFirst, -1, -1,
+			fmt.Sprintf("%d CreateTime batch(es) have a max timestamp below an earlier batch's (first at position %d); producer clocks, normal with several producers", sc.tsOOO, sc.tsFirst)))
+	}
+	if sc.tsOOOAppend > 0 {
+		// LogAppendTime is the leader's wall clock at append: it goes
+		// back only when that clock stepped back (or leadership moved to a
+		// broker whose clock is behind), or when the log was altered.
+		sc.rep.add(newFinding(ReasonTimestampOrder, SeverityWarning, sc.tsFirstAppend, -1, -1,
+			fmt.Sprintf("%d LogAppendTime batch(es) have a max timestamp below an earlier batch's (first at position %d): a leader's clock stepped back or leadership moved to a broker whose clock is behind, or the log was altered", sc.tsOOOAppend, sc.tsFirstAppend)))
 	}
 }
 
