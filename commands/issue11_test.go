@@ -279,3 +279,69 @@ func TestIndexChunkEntriesHint(t *testing.T) {
 		t.Errorf("exit %d\n%s", code, out)
 	}
 }
+
+// TestDumpJSONBinaryValues: with the string decoder, --json keeps valid
+// UTF-8 as strings and emits anything else in base64 with an explicit
+// "keyEncoding"/"payloadEncoding"/header "valueEncoding", so binary data can
+// be told from text holding the same escape sequences; text output is as
+// before.
+func TestDumpJSONBinaryValues(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "bin-0")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	o := format.BatchOptions{Magic: 2, TimestampType: format.CreateTime}
+	o.NoProducer()
+	bin := []byte{0xff, 0xfe, 'a'}
+	buf, err := format.AppendBatch(nil, o, []format.Message{
+		{Key: bin, Value: bin, Timestamp: 1, Headers: []format.Header{{Key: []byte("h"), Value: bin}}},
+		{Key: []byte(`\xff\xfea`), Value: []byte(`\xff\xfea`), Timestamp: 2, Headers: []format.Header{{Key: []byte("h"), Value: []byte("text")}}},
+		{Key: []byte("k"), Value: []byte("v"), Timestamp: 3, Headers: []format.Header{{Key: bin, Value: nil}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, segment.FileName(0, segment.LogSuffix)), buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, code := runKseg(t, "dump", "--json", "--print-data-log", dir)
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	var recs []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("%v: %s", err, line)
+		}
+		if m["type"] == "batch" {
+			for _, r := range m["records"].([]any) {
+				recs = append(recs, r.(map[string]any))
+			}
+		}
+	}
+	if len(recs) != 3 {
+		t.Fatalf("%d records\n%s", len(recs), out)
+	}
+	b64 := "//5h"
+	h0 := recs[0]["headers"].([]any)[0].(map[string]any)
+	if recs[0]["key"] != b64 || recs[0]["keyEncoding"] != "base64" || recs[0]["payload"] != b64 || recs[0]["payloadEncoding"] != "base64" ||
+		h0["value"] != b64 || h0["valueEncoding"] != "base64" || h0["key"] != "h" || h0["keyEncoding"] != nil {
+		t.Errorf("binary record: %v", recs[0])
+	}
+	if recs[1]["payload"] != `\xff\xfea` || recs[1]["payloadEncoding"] != nil || recs[1]["keyEncoding"] != nil {
+		t.Errorf("text record: %v", recs[1])
+	}
+	h2 := recs[2]["headers"].([]any)[0].(map[string]any)
+	if h2["key"] != b64 || h2["keyEncoding"] != "base64" || h2["value"] != nil {
+		t.Errorf("binary header key: %v", recs[2])
+	}
+	out, _, _ = runKseg(t, "dump", "--json", "--deep-iteration", dir)
+	if !strings.Contains(out, `"headerKeys":["`+b64+`"],"headerKeyEncodings":["base64"]`) {
+		t.Errorf("headerKeys: %s", out)
+	}
+	out, _, _ = runKseg(t, "dump", "--print-data-log", dir)
+	if !strings.Contains(out, `payload: \xff\xfea`) || !strings.Contains(out, `payload: \\xff\\xfea`) {
+		t.Errorf("text output changed:\n%s", out)
+	}
+}

@@ -186,3 +186,29 @@ func appendJSONDecoded(dst []byte, b []byte, isNull bool, d Decoder, scratch *[]
 	*scratch = appendDecoded((*scratch)[:0], b, d, "")
 	return appendJSONString(dst, *scratch)
 }
+
+// jsonBinary reports whether the string decoder must fall back to base64 for
+// b in JSON: bytes that are not valid UTF-8 cannot be a JSON string without
+// an escape convention a reader could confuse with text holding the same
+// characters.
+func jsonBinary(b []byte, isNull bool, d Decoder) bool {
+	return d == DecodeString && !isNull && !utf8.Valid(b)
+}
+
+// appendJSONField appends `"name":value` for one key, payload or header
+// value. With the string decoder, valid UTF-8 is a JSON string and anything
+// else is base64 followed by `,"<name>Encoding":"base64"`, so binary data is
+// never mistaken for text; other decoders render as appendJSONDecoded.
+func appendJSONField(dst []byte, name string, b []byte, isNull bool, d Decoder, scratch *[]byte) []byte {
+	dst = append(dst, '"')
+	dst = append(dst, name...)
+	dst = append(dst, '"', ':')
+	if jsonBinary(b, isNull, d) {
+		dst = append(dst, '"')
+		dst = base64.StdEncoding.AppendEncode(dst, b)
+		dst = append(dst, `","`...)
+		dst = append(dst, name...)
+		return append(dst, `Encoding":"base64"`...)
+	}
+	return appendJSONDecoded(dst, b, isNull, d, scratch)
+}

@@ -2,6 +2,7 @@ package dump
 
 import (
 	"bufio"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -147,6 +148,9 @@ type message07JSON struct {
 	CRC         uint32  `json:"crc"`
 	Valid       bool    `json:"isvalid"`
 	Payload     *string `json:"payload,omitempty"`
+	// PayloadEncoding is "base64" when the string decoder met bytes that
+	// are not valid UTF-8 and Payload holds them in base64.
+	PayloadEncoding string `json:"payloadEncoding,omitempty"`
 }
 
 func (d *dump07) toJSON(m *format.Message07, top bool) message07JSON {
@@ -157,8 +161,13 @@ func (d *dump07) toJSON(m *format.Message07, top bool) message07JSON {
 		j.Position = &p
 	}
 	if !top && d.o.PrintData && m.Payload != nil {
-		s := string(appendDecoded(nil, m.Payload, d.o.ValueDecoder, ""))
-		j.Payload = &s
+		if jsonBinary(m.Payload, false, d.o.ValueDecoder) {
+			s := base64.StdEncoding.EncodeToString(m.Payload)
+			j.Payload, j.PayloadEncoding = &s, "base64"
+		} else {
+			s := string(appendDecoded(nil, m.Payload, d.o.ValueDecoder, ""))
+			j.Payload = &s
+		}
 	}
 	return j
 }

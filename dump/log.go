@@ -2,6 +2,7 @@ package dump
 
 import (
 	"bufio"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -562,10 +563,10 @@ func (d *logDumper) appendRecordJSON(dst []byte, b *format.Batch, rec *format.Re
 			dst = append(dst, `,"decoded":`...)
 			dst = o.RecordFormatter.AppendJSON(dst, rec)
 		} else {
-			dst = append(dst, `,"key":`...)
-			dst = appendJSONDecoded(dst, rec.Key, rec.Key == nil, o.KeyDecoder, &d.scratch)
-			dst = append(dst, `,"payload":`...)
-			dst = appendJSONDecoded(dst, rec.Value, rec.Value == nil, o.ValueDecoder, &d.scratch)
+			// Not valid UTF-8 under the string decoder: base64 with
+			// "keyEncoding"/"payloadEncoding":"base64" (appendJSONField).
+			dst = appendJSONField(append(dst, ','), "key", rec.Key, rec.Key == nil, o.KeyDecoder, &d.scratch)
+			dst = appendJSONField(append(dst, ','), "payload", rec.Value, rec.Value == nil, o.ValueDecoder, &d.scratch)
 		}
 		if b.Magic >= 2 {
 			dst = append(dst, `,"headers":[`...)
@@ -573,25 +574,54 @@ func (d *logDumper) appendRecordJSON(dst []byte, b *format.Batch, rec *format.Re
 				if i > 0 {
 					dst = append(dst, ',')
 				}
-				dst = append(dst, `{"key":`...)
-				dst = appendJSONDecoded(dst, h.Key, false, DecodeString, &d.scratch)
-				dst = append(dst, `,"value":`...)
-				dst = appendJSONDecoded(dst, h.Value, h.Value == nil, o.ValueDecoder, &d.scratch)
+				dst = appendJSONField(append(dst, '{'), "key", h.Key, false, DecodeString, &d.scratch)
+				dst = appendJSONField(append(dst, ','), "value", h.Value, h.Value == nil, o.ValueDecoder, &d.scratch)
 				dst = append(dst, '}')
 			}
 			dst = append(dst, ']')
 		}
 	} else if b.Magic >= 2 {
-		dst = append(dst, `,"headerKeys":[`...)
-		for i, h := range rec.Headers {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendJSONDecoded(dst, h.Key, false, DecodeString, &d.scratch)
-		}
-		dst = append(dst, ']')
+		dst = d.appendHeaderKeys(dst, rec.Headers)
 	}
 	return append(dst, '}')
+}
+
+// appendHeaderKeys appends `,"headerKeys":[...]` (header keys without
+// --print-data-log). Keys that are not valid UTF-8 are base64, and then a
+// parallel `"headerKeyEncodings"` array names each key's encoding ("utf8" or
+// "base64").
+func (d *logDumper) appendHeaderKeys(dst []byte, hs []format.Header) []byte {
+	dst = append(dst, `,"headerKeys":[`...)
+	binary := false
+	for i, h := range hs {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		if jsonBinary(h.Key, false, DecodeString) {
+			binary = true
+			dst = append(dst, '"')
+			dst = base64.StdEncoding.AppendEncode(dst, h.Key)
+			dst = append(dst, '"')
+			continue
+		}
+		dst = appendJSONDecoded(dst, h.Key, false, DecodeString, &d.scratch)
+	}
+	dst = append(dst, ']')
+	if !binary {
+		return dst
+	}
+	dst = append(dst, `,"headerKeyEncodings":[`...)
+	for i, h := range hs {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		if jsonBinary(h.Key, false, DecodeString) {
+			dst = append(dst, `"base64"`...)
+		} else {
+			dst = append(dst, `"utf8"`...)
+		}
+	}
+	return append(dst, ']')
 }
 
 // WriteGaps writes DumpLogSegments' end-of-run stderr report for a log:
