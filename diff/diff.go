@@ -329,6 +329,21 @@ type side struct {
 	window int
 	// problem is an unreadable region found by the last next call.
 	problem *Difference
+	// cur is the batch next returned last and curFirst its first record's
+	// offset (a legacy wrapper decompressed: format.Extent).
+	cur      *format.Batch
+	curFirst int64
+	dec      *format.RecordDecoder
+}
+
+// first is b's first record offset: for the side's current batch the
+// resolved one (a legacy wrapper's first inner offset), else what the
+// header tells.
+func (s *side) first(b *format.Batch) int64 {
+	if b == s.cur {
+		return s.curFirst
+	}
+	return firstOffset(b)
 }
 
 func openSide(dir, name string, o Options) (*side, error) {
@@ -379,9 +394,18 @@ func (s *side) next() (*format.Batch, error) {
 		}
 		b, err := s.r.Next()
 		if err == nil {
+			s.cur, s.curFirst = b, firstOffset(b)
+			if b.IsLegacyWrapper() {
+				if s.dec == nil {
+					s.dec = format.NewRecordDecoder(format.DecoderOptions{File: s.file})
+				}
+				if e, err := s.dec.ReadExtent(s.f, b); err == nil {
+					s.curFirst = e.BaseOffset
+				}
+			}
 			s.sum.Batches++
 			if s.sum.FirstOffset < 0 {
-				s.sum.FirstOffset = firstOffset(b)
+				s.sum.FirstOffset = s.curFirst
 			}
 			s.sum.LastOffset = max(s.sum.LastOffset, b.LastOffset())
 			return b, nil
@@ -423,7 +447,7 @@ func (s *side) next() (*format.Batch, error) {
 
 // firstOffset is the lowest offset a batch holds as far as its header
 // tells: the v2 base offset, or a legacy entry's stored (last) offset, since
-// a wrapper's inner base is known only after decompressing it.
+// a wrapper's inner base is known only after decompressing it (side.first).
 func firstOffset(b *format.Batch) int64 {
 	if b.Magic >= 2 {
 		return b.BaseOffset
@@ -432,7 +456,7 @@ func firstOffset(b *format.Batch) int64 {
 }
 
 func ref(s *side, b *format.Batch) *BatchRef {
-	return &BatchRef{File: s.file, Position: b.Position, BaseOffset: firstOffset(b), LastOffset: b.LastOffset(),
+	return &BatchRef{File: s.file, Position: b.Position, BaseOffset: s.first(b), LastOffset: b.LastOffset(),
 		Size: b.Size(), Magic: b.Magic, CRC: b.CRC, CRCValid: !b.CRCChecked || b.Valid, PartitionLeaderEpoch: b.PartitionLeaderEpoch}
 }
 
@@ -470,13 +494,13 @@ func (w *walker) only(s *side, b *format.Batch) {
 	if s.name == "b" {
 		k = KindOnlyB
 	}
-	if w.pending != nil && w.pending.Kind == k && firstOffset(b) > w.pending.LastOffset {
+	if w.pending != nil && w.pending.Kind == k && s.first(b) > w.pending.LastOffset {
 		w.pending.LastOffset = b.LastOffset()
 		w.pending.Batches++
 		return
 	}
 	w.flush()
-	d := &Difference{Kind: k, Offset: firstOffset(b), LastOffset: b.LastOffset(), Batches: 1}
+	d := &Difference{Kind: k, Offset: s.first(b), LastOffset: b.LastOffset(), Batches: 1}
 	if k == KindOnlyA {
 		d.A = ref(s, b)
 	} else {
@@ -492,7 +516,7 @@ func (w *walker) advance(s *side) (*format.Batch, error) {
 		d := *s.problem
 		s.problem = nil
 		if b != nil {
-			d.Detail += fmt.Sprintf("; resumes at %s position %d offset %d", s.file, b.Position, firstOffset(b))
+			d.Detail += fmt.Sprintf("; resumes at %s position %d offset %d", s.file, b.Position, s.first(b))
 		}
 		w.emit(d)
 	}
@@ -522,13 +546,13 @@ func (w *walker) run(ctx context.Context) error {
 		case ba == nil:
 			w.only(w.b, bb)
 			moveB = true
-		case ba.LastOffset() < firstOffset(bb):
+		case ba.LastOffset() < w.b.first(bb):
 			w.only(w.a, ba)
 			moveA = true
-		case bb.LastOffset() < firstOffset(ba):
+		case bb.LastOffset() < w.a.first(ba):
 			w.only(w.b, bb)
 			moveB = true
-		case firstOffset(ba) == firstOffset(bb) && ba.LastOffset() == bb.LastOffset():
+		case w.a.first(ba) == w.b.first(bb) && ba.LastOffset() == bb.LastOffset():
 			w.flush()
 			if err := w.compare(ba, bb); err != nil {
 				return err
@@ -536,9 +560,9 @@ func (w *walker) run(ctx context.Context) error {
 			moveA, moveB = true, true
 		default:
 			w.flush()
-			w.emit(Difference{Kind: KindBoundary, Offset: max(firstOffset(ba), firstOffset(bb)), LastOffset: min(ba.LastOffset(), bb.LastOffset()),
+			w.emit(Difference{Kind: KindBoundary, Offset: max(w.a.first(ba), w.b.first(bb)), LastOffset: min(ba.LastOffset(), bb.LastOffset()),
 				A: ref(w.a, ba), B: ref(w.b, bb),
-				Detail: fmt.Sprintf("A batch holds offsets %d..%d, B batch %d..%d", firstOffset(ba), ba.LastOffset(), firstOffset(bb), bb.LastOffset())})
+				Detail: fmt.Sprintf("A batch holds offsets %d..%d, B batch %d..%d", w.a.first(ba), ba.LastOffset(), w.b.first(bb), bb.LastOffset())})
 			moveA = ba.LastOffset() <= bb.LastOffset()
 			moveB = bb.LastOffset() <= ba.LastOffset()
 		}
