@@ -316,3 +316,40 @@ func FuzzDecompress(f *testing.F) {
 		}
 	})
 }
+
+// FuzzExtent: Extent and ReadExtent never panic, agree with each other, and
+// an exact legacy wrapper extent lies within the wrapper's stored offset.
+func FuzzExtent(f *testing.F) {
+	for _, s := range fuzzSeeds(f) {
+		f.Add(s)
+	}
+	for _, magic := range []int8{0, 1} {
+		o := BatchOptions{Magic: magic, Compression: CompressionGzip, BaseOffset: 7}
+		o.NoProducer()
+		b, err := AppendBatch(nil, o, sampleMessages(5))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		b, err := DecodeBatch(data)
+		if err != nil {
+			return
+		}
+		d := NewRecordDecoder(DecoderOptions{MaxDecompressedSize: 1 << 20})
+		e, err := d.Extent(b)
+		if err != nil {
+			checkErr(t, err, len(data))
+		}
+		if e.LastOffset != b.LastOffset() || (e.Exact && (e.BaseOffset > e.LastOffset || e.Records < 1 && b.Magic < 2)) {
+			t.Fatalf("extent %+v of batch %+v", e, b)
+		}
+		hb := *b
+		hb.Raw = nil
+		e2, _ := d.ReadExtent(bytes.NewReader(data), &hb)
+		if e2 != e {
+			t.Fatalf("ReadExtent %+v != Extent %+v", e2, e)
+		}
+	})
+}
