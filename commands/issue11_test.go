@@ -345,3 +345,36 @@ func TestDumpJSONBinaryValues(t *testing.T) {
 		t.Errorf("text output changed:\n%s", out)
 	}
 }
+
+// TestBadRangeWrapperRecords: a bad range holding a damaged legacy wrapper
+// counts its inner messages when it still decompresses, and says "at least"
+// when it does not.
+func TestBadRangeWrapperRecords(t *testing.T) {
+	logDir := t.TempDir()
+	dir := writeLegacyPartition(t, logDir, "w-0", 1, 3, 100)
+	log := filepath.Join(dir, segment.FileName(0, segment.LogSuffix))
+	data, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := format.DecodeBatch(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := first.Size()
+	testutil.MustFlipBit(t, log, second+12, 0) // the stored CRC: the body still decompresses
+	out, _, _ := runKseg(t, "verify", dir)
+	if !strings.Contains(out, "(1 unusable batch(es), 100 records, in the range)") {
+		t.Errorf("CRC-only damage:\n%s", out)
+	}
+	testutil.MustFlipBit(t, log, second+12, 0)
+	sz, err := format.DecodeBatch(data[second:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	testutil.MustZeroRange(t, log, second+40, second+sz.Size()-4) // the compressed value
+	out, _, _ = runKseg(t, "verify", dir)
+	if !strings.Contains(out, "(1 unusable batch(es), at least 1 records, in the range)") {
+		t.Errorf("undecodable wrapper:\n%s", out)
+	}
+}

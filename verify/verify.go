@@ -104,6 +104,9 @@ type BadRange struct {
 	// Batches and Records count framed (but unusable) batches inside.
 	Batches int64 `json:"batches"`
 	Records int64 `json:"records"`
+	// RecordsAtLeast: a legacy wrapper in the range could not be
+	// decompressed and counts as one record, so Records is a lower bound.
+	RecordsAtLeast bool `json:"recordsAtLeast,omitempty"`
 }
 
 // IndexStatus summarizes an index file against its log.
@@ -616,7 +619,18 @@ func (sc *segmentScan) batch(b *format.Batch) {
 			sc.openDetail = detail
 		}
 		sc.open.Batches++
-		sc.open.Records += int64(max(b.NumRecords, 0))
+		if b.IsLegacyWrapper() {
+			// A damaged wrapper's inner count is known only if it still
+			// decompresses; else it counts as one and the total is a bound.
+			if e, _ := sc.c.wdec.ReadExtent(sc.log, b); e.Exact {
+				sc.open.Records += e.Records
+			} else {
+				sc.open.Records++
+				sc.open.RecordsAtLeast = true
+			}
+		} else {
+			sc.open.Records += int64(max(b.NumRecords, 0))
+		}
 		sc.idx.observeBad(b)
 		return
 	}
@@ -767,7 +781,11 @@ func (sc *segmentScan) closeRange(end, nextOffset int64) {
 	}
 	detail := sc.openDetail
 	if br.Batches > 0 {
-		detail += fmt.Sprintf(" (%d unusable batch(es), %d records, in the range)", br.Batches, br.Records)
+		atLeast := ""
+		if br.RecordsAtLeast {
+			atLeast = "at least "
+		}
+		detail += fmt.Sprintf(" (%d unusable batch(es), %s%d records, in the range)", br.Batches, atLeast, br.Records)
 	}
 	if nextOffset >= 0 {
 		detail += fmt.Sprintf("; valid batches resume at position %d, offset %d", end, nextOffset)
