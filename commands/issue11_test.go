@@ -378,3 +378,35 @@ func TestBadRangeWrapperRecords(t *testing.T) {
 		t.Errorf("undecodable wrapper:\n%s", out)
 	}
 }
+
+// TestLookupCompactionGap: `lookup --offset 73` where segment 0 ends at 72
+// and the next starts at 808 answers the batch at 808 (LocalLog.read goes on
+// to the next segment), not "offset out of range".
+func TestLookupCompactionGap(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "c-0")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, seg := range []struct{ base, first, n int64 }{{0, 60, 13}, {808, 808, 10}} {
+		o := format.BatchOptions{Magic: 2, BaseOffset: seg.first, TimestampType: format.CreateTime}
+		o.NoProducer()
+		msgs := make([]format.Message, seg.n)
+		for i := range msgs {
+			msgs[i] = format.Message{Value: []byte("v"), Timestamp: 1000}
+		}
+		buf, err := format.AppendBatch(nil, o, msgs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, segment.FileName(seg.base, segment.LogSuffix)), buf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, errOut, code := runKseg(t, "lookup", "--offset", "73", dir)
+	if code != ExitOK || !strings.Contains(out, "00000000000000000808.log") || !strings.Contains(out, "baseOffset: 808 lastOffset: 817") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if out, _, code := runKseg(t, "lookup", "--offset", "5", dir); code != ExitOK || !strings.Contains(out, "baseOffset: 60 ") {
+		t.Fatalf("gap inside the segment: exit %d\n%s", code, out)
+	}
+}
