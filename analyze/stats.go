@@ -87,7 +87,10 @@ type Stats struct {
 	// decompressed; each counts as one record, so Records is then a lower
 	// bound.
 	UndecodedWrappers int64
-	Bytes             int64
+	// WrappersDecompressed counts the legacy wrappers decompressed without
+	// Deep (to count their inner messages).
+	WrappersDecompressed int64
+	Bytes                int64
 
 	Codecs [numCodecs]GroupStats // by format.Compression id; [5] = ids 5–7
 	Magics [3]GroupStats
@@ -277,6 +280,7 @@ func (s *Stats) add(r io.ReaderAt, b *format.Batch, file string) {
 		if s.wdec == nil {
 			s.wdec = format.NewRecordDecoder(format.DecoderOptions{MaxDecompressedSize: s.opts.MaxDecompressedSize})
 		}
+		s.WrappersDecompressed++
 		e, err := s.wdec.ReadExtent(r, b)
 		if err != nil {
 			s.problem(file + ": " + err.Error())
@@ -376,6 +380,7 @@ func (s *Stats) Merge(o *Stats) {
 	s.Batches += o.Batches
 	s.Records += o.Records
 	s.UndecodedWrappers += o.UndecodedWrappers
+	s.WrappersDecompressed += o.WrappersDecompressed
 	s.Bytes += o.Bytes
 	for i := range s.Codecs {
 		s.Codecs[i].add(&o.Codecs[i])

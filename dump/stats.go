@@ -127,6 +127,9 @@ func (sw *StatsWriter) Finish(total *analyze.Stats) error {
 		sw.print(fmt.Sprintf("warning: %d more read problems not listed\n", n))
 	}
 	mode := "batch headers only"
+	if total.WrappersDecompressed > 0 {
+		mode += fmt.Sprintf("; %d legacy compressed wrappers decompressed to count their messages", total.WrappersDecompressed)
+	}
 	if sw.opts.Deep {
 		mode = "deep: every batch decompressed"
 	}
