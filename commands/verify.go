@@ -73,7 +73,7 @@ func runVerify(c *cli.Context) error {
 
 // verifyOutput collects findings and partition results as workers report
 // them and renders them at the end in a fixed order (findings sorted by
-// partition, file and position; partitions by directory), so that two runs
+// partition, file and position; partitions by name), so that two runs
 // over the same data print byte-identical reports. Findings are bounded per
 // file by --max-findings. Its callbacks are serialized by verify.
 type verifyOutput struct {
