@@ -161,7 +161,12 @@ type GroupRecord struct {
 	// Exactly one of these is set for a non-tombstone value.
 	OffsetCommit  *OffsetCommitValue  // types 0 and 1
 	GroupMetadata *GroupMetadataValue // type 2
+	Message       *Message            // types 3 and up whose value schema is known
 	RawValue      []byte              // other types: value bytes after the version
+	// ValueError says why a value of a known type 3+ schema did not decode
+	// (it is kept in RawValue); such values are shown, never fatal, since
+	// these schemas were still changing between Kafka releases.
+	ValueError string
 }
 
 // DecodeGroupRecord decodes a __consumer_offsets key and value. A nil value is
@@ -208,9 +213,18 @@ func DecodeGroupRecord(key, value []byte) (*GroupRecord, error) {
 	case TypeGroupMetadata:
 		rec.GroupMetadata = readGroupMetadataValue(r, v)
 	default:
-		if r.err == nil {
-			rec.RawValue = append([]byte{}, value[2:]...)
+		if r.err != nil {
+			break
 		}
+		if sc := groupValueSchemas[rec.Type]; sc != nil {
+			m, err := sc.decode(value, 2, "value")
+			if err == nil {
+				rec.Message = m
+				break
+			}
+			rec.ValueError = err.Error()
+		}
+		rec.RawValue = append([]byte{}, value[2:]...)
 	}
 	if r.err != nil {
 		return nil, r.err
@@ -366,6 +380,8 @@ func (rec *GroupRecord) AppendValue(dst []byte) []byte {
 		if flex {
 			dst = appendTaggedFields(dst, nil, g.UnknownTags)
 		}
+	case rec.Message != nil:
+		dst = appendMessage(dst, rec.Message)
 	default:
 		dst = append(dst, rec.RawValue...)
 	}
@@ -465,8 +481,13 @@ func (rec *GroupRecord) appendValueData(dst []byte) []byte {
 			}
 			return e.end()
 		})
+	case rec.Message != nil:
+		return rec.Message.appendJSON(dst)
 	default:
 		o.hex("hex", rec.RawValue)
+		if rec.ValueError != "" {
+			o.str("error", rec.ValueError)
+		}
 	}
 	return o.end()
 }

@@ -115,17 +115,17 @@ func TestGroupRecordKafkaGolden(t *testing.T) {
 		},
 		{
 			name: "member-scoped-type",
-			rec: &GroupRecord{Type: TypeConsumerGroupCurrentMemberAssignment, Key: GroupKey{Group: "g", MemberID: "m"},
+			rec: &GroupRecord{Type: TypeStreamsGroupMemberMetadata, Key: GroupKey{Group: "g", MemberID: "m"},
 				ValueVersion: 0, RawValue: []byte{0xab, 0x00}},
-			wantK: `{"type":"8","data":{"groupId":"g","memberId":"m"}}`,
+			wantK: `{"type":"19","data":{"groupId":"g","memberId":"m"}}`,
 			wantV: `{"version":"0","data":{"hex":"ab00"}}`,
 		},
 		{
 			name: "regex-type",
 			rec: &GroupRecord{Type: TypeConsumerGroupRegularExpression, Key: GroupKey{Group: "g", RegularExpression: "foo.*"},
-				ValueVersion: 0, RawValue: []byte{}},
+				Tombstone: true},
 			wantK: `{"type":"16","data":{"groupId":"g","regularExpression":"foo.*"}}`,
-			wantV: `{"version":"0","data":{"hex":""}}`,
+			wantV: `<DELETE>`,
 		},
 		{
 			name:  "unknown-type",
