@@ -12,9 +12,9 @@ import (
 )
 
 // Byte-level builders, independent of the package's encoder.
-func be16(v int16) []byte { return binary.BigEndian.AppendUint16(nil, uint16(v)) }
-func be32(v int32) []byte { return binary.BigEndian.AppendUint32(nil, uint32(v)) }
-func be64(v int64) []byte { return binary.BigEndian.AppendUint64(nil, uint64(v)) }
+func be16(v int16) []byte  { return binary.BigEndian.AppendUint16(nil, uint16(v)) }
+func be32(v int32) []byte  { return binary.BigEndian.AppendUint32(nil, uint32(v)) }
+func be64(v int64) []byte  { return binary.BigEndian.AppendUint64(nil, uint64(v)) }
 func cstr(s string) []byte { return append([]byte{byte(len(s) + 1)}, s...) }
 func cat(parts ...[]byte) []byte {
 	var out []byte
