@@ -116,6 +116,11 @@ type Member struct {
 	// records; nil when unknown.
 	SubscribedTopics   []string          `json:"subscribedTopics"`
 	AssignedPartitions []TopicPartitions `json:"assignedPartitions"`
+	// AssignedTopicIDs are the topic ids of a KIP-848 member's
+	// AssignedPartitions, index by index (those records name topics by id;
+	// a Topic is "" when its id is not in the log dir's partition.metadata
+	// files nor in the group's partition metadata records).
+	AssignedTopicIDs []string `json:"assignedTopicIds,omitempty"`
 	// KIP-848 members only.
 	MemberEpoch          int32  `json:"memberEpoch"` // -1 for classic members
 	RackID               string `json:"rackId,omitempty"`
@@ -147,19 +152,23 @@ type groupState struct {
 	exists  bool // in Kafka's group map (not deleted)
 	offsets map[tp]CommittedOffset
 	// KIP-848 state, folded into g at the end.
-	members         map[string]*Member
-	targetAssigned  map[string]bool
-	subscriptionSet bool
+	members        map[string]*modernMember
+	targetAssigned map[string]bool
 }
 
 type groupLoader struct {
 	groups    map[string]*groupState
 	pending   map[int64]map[string]map[tp]CommittedOffset // producer id -> group -> offsets
 	partition int32
+	// topicNames resolves the topic ids of KIP-848 assignments: from the
+	// log dir's partition.metadata files and the groups' partition
+	// metadata records.
+	topicNames map[[16]byte]string
 }
 
 func newGroupLoader() *groupLoader {
-	return &groupLoader{groups: map[string]*groupState{}, pending: map[int64]map[string]map[tp]CommittedOffset{}}
+	return &groupLoader{groups: map[string]*groupState{}, pending: map[int64]map[string]map[tp]CommittedOffset{},
+		topicNames: map[[16]byte]string{}}
 }
 
 func (l *groupLoader) state(id string) *groupState {
@@ -332,6 +341,7 @@ func LoadGroups(logDir string) (*Groups, error) {
 	}
 	out := &Groups{Groups: []*Group{}, Partitions: []PartitionLoad{}}
 	l := newGroupLoader()
+	loadTopicIDs(logDir, l.topicNames)
 	for _, dir := range dirs {
 		_, n, _, _ := segment.ParsePartitionDir(filepath.Base(dir))
 		l.partition = n
