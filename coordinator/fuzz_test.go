@@ -242,3 +242,26 @@ func FuzzRemoteLogMetadata(f *testing.F) {
 		}
 	})
 }
+
+// FuzzGroupReplay feeds arbitrary records, transactional and not, and a
+// marker to the group loader: replay never panics, whatever the records.
+func FuzzGroupReplay(f *testing.F) {
+	seedModern(f)
+	f.Fuzz(func(t *testing.T, key, value []byte, tombstone bool) {
+		l := newGroupLoader()
+		var v2 []byte
+		if !tombstone {
+			v2 = value
+		}
+		l.record(0, -1, key, value)
+		l.record(1, 7, key, value)
+		l.marker(7, tombstone)
+		l.record(2, 8, key, v2)
+		l.record(3, -1, key, v2)
+		for _, g := range l.finish() {
+			if g.Type == "" || g.State == "" || g.Members == nil || g.Offsets == nil {
+				t.Fatalf("incomplete group: %+v", g)
+			}
+		}
+	})
+}

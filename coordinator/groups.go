@@ -86,7 +86,11 @@ type Group struct {
 	// group's records.
 	CoordinatorPartition int32 `json:"coordinatorPartition"`
 	// Deleted: the group's metadata was deleted (tombstone) but committed
-	// offsets remain; Kafka does not list such a group.
+	// offsets remain. Kafka 4.0's group coordinator neither lists such a
+	// group nor returns its offsets (OffsetMetadataManager.fetchOffsets
+	// fails all partitions of an unknown group); the coordinator before 4.0
+	// loaded it as an Empty classic group with those offsets
+	// (GroupMetadataManager.scala, emptyGroupOffsets).
 	Deleted bool `json:"deleted,omitempty"`
 }
 

@@ -15,14 +15,14 @@ import (
 // logBuilder writes a partition directory batch by batch, with the kseg
 // format encoder, assigning offsets as a broker would.
 type logBuilder struct {
-	t       *testing.T
+	t       testing.TB
 	dir     string
 	next    int64
 	segBase int64
 	buf     []byte
 }
 
-func newLogBuilder(t *testing.T, logDir, partition string) *logBuilder {
+func newLogBuilder(t testing.TB, logDir, partition string) *logBuilder {
 	dir := filepath.Join(logDir, partition)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
