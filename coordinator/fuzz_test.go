@@ -98,7 +98,7 @@ func FuzzGroupRecord(f *testing.F) {
 
 func FuzzTxnRecord(f *testing.F) {
 	for _, v := range []int16{0, 1, 2} {
-		r := &TxnRecord{TransactionalID: "txn", ValueVersion: v, Value: &TransactionLogValue{ProducerID: 1,
+		r := &TxnRecord{TransactionalID: "txn", ValueVersion: v, Value: &TransactionLogValue{NextProducerEpoch: -1, ProducerID: 1,
 			PreviousProducerID: 2, NextProducerID: 3, ProducerEpoch: 4, TransactionTimeoutMs: 5, TransactionStatus: TxnOngoing,
 			TransactionPartitions: []TxnPartitions{{"a", []int32{0, 1}}}, TransactionLastUpdateTimestampMs: 6,
 			TransactionStartTimestampMs: 7, ClientTransactionVersion: 2, UnknownTags: []TaggedField{{Tag: 5, Data: []byte{1}}}}}

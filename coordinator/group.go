@@ -1,6 +1,8 @@
 package coordinator
 
-import ()
+import (
+	"encoding/base64"
+)
 
 // RecordType is the int16 that starts every __consumer_offsets key. Before
 // Kafka 3.8 it was called the key version (0/1 offset commit, 2 group
@@ -118,8 +120,14 @@ type OffsetCommitValue struct {
 	Metadata        string
 	CommitTimestamp int64
 	ExpireTimestamp int64 // v1 only, default -1
-	UnknownTags     []TaggedField
+	// TopicID is the v4+ tagged field 0 (Kafka 4.1+, written for commits
+	// that name the topic by id); zero when absent.
+	TopicID     [16]byte
+	UnknownTags []TaggedField
 }
+
+// Tags of OffsetCommitValue's tagged fields (v4+). Part of the format.
+const tagOffsetCommitTopicID = 0
 
 // GroupMetadataValue is GroupMetadataValue v0-v4 (v4+ flexible): a classic
 // group's generation and members.
@@ -245,7 +253,17 @@ func readOffsetCommitValue(r *reader, v int16) *OffsetCommitValue {
 		o.ExpireTimestamp = r.int64("expireTimestamp")
 	}
 	if flex {
-		o.UnknownTags = r.taggedFields(nil)
+		o.UnknownTags = r.taggedFields(func(tag uint32, data []byte) bool {
+			if tag != tagOffsetCommitTopicID {
+				return false
+			}
+			if len(data) != 16 {
+				r.fail(0, ReasonBadTaggedField, "tag %d holds %d bytes, want a uuid", tag, len(data))
+				return true
+			}
+			copy(o.TopicID[:], data)
+			return true
+		})
 	}
 	return o
 }
@@ -347,7 +365,11 @@ func (rec *GroupRecord) AppendValue(dst []byte) []byte {
 			dst = appendInt64(dst, o.ExpireTimestamp)
 		}
 		if flex {
-			dst = appendTaggedFields(dst, nil, o.UnknownTags)
+			var known []TaggedField
+			if o.TopicID != ([16]byte{}) {
+				known = append(known, TaggedField{Tag: tagOffsetCommitTopicID, Data: append([]byte(nil), o.TopicID[:]...)})
+			}
+			dst = appendTaggedFields(dst, known, o.UnknownTags)
 		}
 	case rec.GroupMetadata != nil:
 		g := rec.GroupMetadata
@@ -446,6 +468,9 @@ func (rec *GroupRecord) appendValueData(dst []byte) []byte {
 		o.int("commitTimestamp", c.CommitTimestamp)
 		if v == 1 {
 			o.int("expireTimestamp", c.ExpireTimestamp)
+		}
+		if v >= 4 && c.TopicID != ([16]byte{}) {
+			o.str("topicId", base64.RawURLEncoding.EncodeToString(c.TopicID[:]))
 		}
 	case rec.GroupMetadata != nil:
 		g := rec.GroupMetadata

@@ -114,10 +114,10 @@ func TestGroupRecordKafkaGolden(t *testing.T) {
 				`"members":[{"memberId":"m","clientId":"c","clientHost":"h","sessionTimeout":10,"subscription":"AAA=","assignment":""}]}}`,
 		},
 		{
-			name: "member-scoped-type",
-			rec: &GroupRecord{Type: TypeStreamsGroupMemberMetadata, Key: GroupKey{Group: "g", MemberID: "m"},
+			name: "type-without-value-schema",
+			rec: &GroupRecord{Type: TypeStreamsGroupPartitionMetadata, Key: GroupKey{Group: "g"},
 				ValueVersion: 0, RawValue: []byte{0xab, 0x00}},
-			wantK: `{"type":"19","data":{"groupId":"g","memberId":"m"}}`,
+			wantK: `{"type":"18","data":{"groupId":"g"}}`,
 			wantV: `{"version":"0","data":{"hex":"ab00"}}`,
 		},
 		{

@@ -284,7 +284,7 @@ func TestLoadTransactions(t *testing.T) {
 	logDir := t.TempDir()
 	b := newLogBuilder(t, logDir, "__transaction_state-44")
 	txn := func(id string, v int16, state TxnState, parts []TxnPartitions) kv {
-		rec := &TxnRecord{TransactionalID: id, ValueVersion: v, Value: &TransactionLogValue{ProducerID: 1000, PreviousProducerID: -1,
+		rec := &TxnRecord{TransactionalID: id, ValueVersion: v, Value: &TransactionLogValue{NextProducerEpoch: -1, ProducerID: 1000, PreviousProducerID: -1,
 			NextProducerID: -1, ProducerEpoch: 2, TransactionTimeoutMs: 60000, TransactionStatus: state, TransactionPartitions: parts,
 			TransactionLastUpdateTimestampMs: 1700000000500, TransactionStartTimestampMs: 1700000000000}}
 		if v >= 1 {
@@ -533,7 +533,7 @@ func TestLoadGroupsModern(t *testing.T) {
 	b.data(modernKV(t, TypeShareGroupMetadata, "sg", "", map[string]Value{"Epoch": i(2)}),
 		modernKV(t, TypeShareGroupMemberMetadata, "sg", "s1", map[string]Value{"ClientId": str("sc")}),
 		modernKV(t, TypeShareGroupMetadata, "sg2", "", map[string]Value{"Epoch": i(1)}),
-		modernKV(t, TypeStreamsGroupMetadata, "st", "", map[string]Value{"Epoch": i(2), "AssignmentConfigs": {Structs: []*Message{}}}),
+		modernKV(t, TypeStreamsGroupMetadata, "st", "", map[string]Value{"Epoch": i(2)}),
 		modernKV(t, TypeStreamsGroupMemberMetadata, "st", "w1", nil))
 	b.close()
 

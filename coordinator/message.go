@@ -29,6 +29,7 @@ const (
 	fString
 	fBytes
 	fInt32s
+	fInt16s
 	fStrings
 	fStruct
 	fStructs
@@ -57,10 +58,21 @@ func fArrayOf(name string, fields ...sfield) sfield {
 }
 func fTagged(tag int, def int64, s sfield) sfield {
 	s.tag, s.def = tag, def
-	if s.typ == fStruct {
-		s.nullable = true
+	if !s.numeric() {
+		s.nullable = true // non-numeric tagged fields default to null here
 	}
 	return s
+}
+
+func (s *sfield) numeric() bool { return s.typ <= fBool }
+
+// isDefault reports whether a tagged field holds its default, which Kafka's
+// writers and JSON converters then omit.
+func (s *sfield) isDefault(v *Value) bool {
+	if s.numeric() {
+		return v.Int == s.def
+	}
+	return v.Null
 }
 
 func (s *sfield) jsonName() string {
@@ -146,10 +158,10 @@ func decodeMessage(r *reader, name string, fields []sfield, depth int) *Message 
 	for i := range fields {
 		fd := &fields[i]
 		if fd.tag >= 0 {
-			if fd.typ == fStruct {
-				m.Values[i].Null = true
-			} else {
+			if fd.numeric() {
 				m.Values[i].Int = fd.def
+			} else {
+				m.Values[i].Null = true
 			}
 			continue
 		}
@@ -219,6 +231,15 @@ func readValue(r *reader, fd *sfield, depth int) Value {
 		if !v.Null {
 			v.Ints = r.int32Array(true, fd.name)
 		}
+	case fInt16s:
+		v.Null = readNullableCount(r, fd, 2) < 0
+		if !v.Null {
+			n := r.nonNullArrayLen(true, 2, fd.name)
+			v.Ints = make([]int32, n)
+			for i := range v.Ints {
+				v.Ints[i] = int32(r.int16(fd.name))
+			}
+		}
 	case fStrings:
 		v.Null = readNullableCount(r, fd, 1) < 0
 		if !v.Null {
@@ -281,7 +302,7 @@ func appendMessage(dst []byte, m *Message) []byte {
 		fd := &m.fields[i]
 		v := &m.Values[i]
 		if fd.tag >= 0 {
-			if (fd.typ == fStruct && v.Null) || (fd.typ != fStruct && v.Int == fd.def) {
+			if fd.isDefault(v) {
 				continue
 			}
 			tagged = append(tagged, TaggedField{Tag: uint32(fd.tag), Data: appendValue(nil, fd, v)})
@@ -319,6 +340,15 @@ func appendValue(dst []byte, fd *sfield, v *Value) []byte {
 			return appendUvarint(dst, 0)
 		}
 		return appendInt32Array(dst, true, v.Ints)
+	case fInt16s:
+		if v.Null {
+			return appendUvarint(dst, 0)
+		}
+		dst = appendLength(dst, true, true, len(v.Ints))
+		for _, x := range v.Ints {
+			dst = appendInt16(dst, int16(x))
+		}
+		return dst
 	case fStrings:
 		if v.Null {
 			return appendUvarint(dst, 0)
@@ -350,7 +380,7 @@ func (m *Message) appendJSON(dst []byte) []byte {
 	for i := range m.fields {
 		fd := &m.fields[i]
 		v := &m.Values[i]
-		if fd.tag >= 0 && ((fd.typ == fStruct && v.Null) || (fd.typ != fStruct && v.Int == fd.def)) {
+		if fd.tag >= 0 && fd.isDefault(v) {
 			continue
 		}
 		k := fd.jsonName()
@@ -367,7 +397,7 @@ func (m *Message) appendJSON(dst []byte) []byte {
 			o.str(k, v.Str)
 		case fd.typ == fBytes:
 			o.bytes(k, v.Bytes)
-		case fd.typ == fInt32s:
+		case fd.typ == fInt32s, fd.typ == fInt16s:
 			o.int32s(k, v.Ints)
 		case fd.typ == fStrings:
 			o.strs(k, v.Strs)

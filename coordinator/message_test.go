@@ -57,11 +57,11 @@ func TestModernGroupRecordGolden(t *testing.T) {
 				`[{"topicId":"` + testUUIDText + `","partitions":[0,2]}],"partitionsPendingRevocation":[]}}`,
 		},
 		{
-			name:  "group-metadata-unknown-tag",
+			name:  "group-metadata-tagged-hash-and-unknown-tag",
 			key:   cat(be16(3), be16(1), []byte("g")),
-			value: cat(be16(0), be32(7), []byte{1, 0, 8}, be64(99)),
+			value: cat(be16(0), be32(7), []byte{2, 0, 8}, be64(99), []byte{5, 2, 0xca, 0xfe}),
 			wantK: `{"type":"3","data":{"groupId":"g"}}`,
-			wantV: `{"version":"0","data":{"epoch":7,"_tag0":"0000000000000063"}}`,
+			wantV: `{"version":"0","data":{"epoch":7,"metadataHash":99,"_tag5":"cafe"}}`,
 		},
 		{
 			name:  "regex",
@@ -85,6 +85,22 @@ func TestModernGroupRecordGolden(t *testing.T) {
 			wantV: `{"version":"0","data":{"epoch":3,"metadataHash":-5}}`,
 		},
 		{
+			name: "streams-member-metadata",
+			key:  cat(be16(19), be16(1), []byte("s"), be16(1), []byte("w")),
+			value: cat(be16(0), []byte{0, 0}, cstr("c"), cstr("/h"), be32(-1), be32(2), cstr("p1"),
+				[]byte{1}, cstr("host"), be16(8080), []byte{0}, []byte{2}, cstr("k"), cstr("v"), []byte{0}, []byte{0}),
+			wantK: `{"type":"19","data":{"groupId":"s","memberId":"w"}}`,
+			wantV: `{"version":"0","data":{"instanceId":null,"rackId":null,"clientId":"c","clientHost":"/h","rebalanceTimeoutMs":-1,` +
+				`"topologyEpoch":2,"processId":"p1","userEndpoint":{"host":"host","port":8080},"clientTags":[{"key":"k","value":"v"}]}}`,
+		},
+		{
+			name:  "offset-commit-v4-topic-id",
+			key:   cat(be16(1), be16(1), []byte("g"), be16(1), []byte("t"), be32(0)),
+			value: cat(be16(4), be64(5), be32(1), cstr(""), be64(1700000000000), []byte{1, 0, 16}, testUUID),
+			wantK: `{"type":"1","data":{"group":"g","topic":"t","partition":0}}`,
+			wantV: `{"version":"4","data":{"offset":5,"leaderEpoch":1,"metadata":"","commitTimestamp":1700000000000,"topicId":"` + testUUIDText + `"}}`,
+		},
+		{
 			name:  "bad-value-kept-raw",
 			key:   cat(be16(6), be16(1), []byte("g")),
 			value: cat(be16(0), []byte{1, 2}),
@@ -102,7 +118,7 @@ func TestModernGroupRecordGolden(t *testing.T) {
 			if k != tt.wantK || v != tt.wantV {
 				t.Fatalf("Text:\n got %s\n     %s\nwant %s\n     %s", k, v, tt.wantK, tt.wantV)
 			}
-			if rec.Message != nil && !bytes.Equal(rec.AppendValue(nil), tt.value) {
+			if (rec.Message != nil || rec.OffsetCommit != nil) && !bytes.Equal(rec.AppendValue(nil), tt.value) {
 				t.Fatalf("re-encoding differs:\n got %x\nwant %x", rec.AppendValue(nil), tt.value)
 			}
 			if nd, _ := rec.MarshalJSON(); !json.Valid(nd) {
@@ -139,7 +155,7 @@ func fillMessage(name string, fields []sfield, seed int) *Message {
 			v.Str = fmt.Sprintf("%s-%d", fd.name, seed)
 		case fBytes:
 			v.Bytes = []byte{byte(seed), byte(i)}
-		case fInt32s:
+		case fInt32s, fInt16s:
 			v.Ints = []int32{int32(seed), int32(i)}
 		case fStrings:
 			v.Strs = []string{"a", fd.name}
@@ -148,9 +164,9 @@ func fillMessage(name string, fields []sfield, seed int) *Message {
 		case fStructs:
 			v.Structs = []*Message{fillMessage(fd.name, fd.fields, seed), fillMessage(fd.name, fd.fields, seed+2)}
 		}
-		if fd.tag >= 0 && fd.typ != fStruct && !odd {
+		if fd.tag >= 0 && fd.numeric() && !odd {
 			v.Int = fd.def + 7
-		} else if fd.tag >= 0 && fd.typ != fStruct {
+		} else if fd.tag >= 0 && fd.numeric() {
 			v.Int = fd.def
 		}
 		if odd && fd.nullable {
@@ -220,13 +236,23 @@ func TestShareStateRecord(t *testing.T) {
 	if !bytes.Equal(rec.AppendKey(nil), key) || !bytes.Equal(rec.AppendValue(nil), value) {
 		t.Fatal("re-encoding differs")
 	}
+	// The Kafka 4.2 layout: int32 snapshot epoch and two timestamps.
+	value42 := cat(be16(0), be32(3), be32(1), be32(2), be64(10), be64(1700000000000), be64(1700000000500), []byte{1}, []byte{0})
+	rec42, err := DecodeShareStateRecord(key, value42)
+	wantV42 := `{"version":"0","data":{"snapshotEpoch":3,"stateEpoch":1,"leaderEpoch":2,"startOffset":10,` +
+		`"createTimestamp":1700000000000,"writeTimestamp":1700000000500,"stateBatches":[]}}`
+	if _, v := rec42.Text(); err != nil || v != wantV42 {
+		t.Fatalf("4.2 layout: %v\n got %s\nwant %s", err, v, wantV42)
+	}
 	// Every layout, generated.
 	for typ, sc := range shareStateSchemas {
-		for seed := 0; seed < 2; seed++ {
-			r := &ShareStateRecord{Type: typ, GroupID: "g", Partition: 1, Message: fillMessage(sc.name, sc.fields, seed)}
-			got, err := DecodeShareStateRecord(r.AppendKey(nil), r.AppendValue(nil))
-			if err != nil || !reflect.DeepEqual(got, r) {
-				t.Fatalf("%s: %v\n got %+v\nwant %+v", sc.name, err, got, r)
+		for li, fields := range layouts(sc) {
+			for seed := 0; seed < 2; seed++ {
+				r := &ShareStateRecord{Type: typ, GroupID: "g", Partition: 1, Message: fillMessage(sc.name, fields, seed)}
+				got, err := DecodeShareStateRecord(r.AppendKey(nil), r.AppendValue(nil))
+				if err != nil || !reflect.DeepEqual(got, r) {
+					t.Fatalf("%s layout %d: %v\n got %+v\nwant %+v", sc.name, li, err, got, r)
+				}
 			}
 		}
 	}
