@@ -166,6 +166,9 @@ func fillMessage(name string, fields []sfield, seed int) *Message {
 		}
 		if fd.tag >= 0 && fd.numeric() && !odd {
 			v.Int = fd.def + 7
+			if fd.typ == fBool {
+				v.Int = 1 - fd.def
+			}
 		} else if fd.tag >= 0 && fd.numeric() {
 			v.Int = fd.def
 		}

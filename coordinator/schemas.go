@@ -152,6 +152,7 @@ var remoteLogSchemas = map[uint32]*messageSchema{
 		f("StartOffset", fInt64), f("EndOffset", fInt64), f("BrokerId", fInt32), f("MaxTimestampMs", fInt64),
 		f("EventTimestampMs", fInt64), segmentLeaderEpochs, f("SegmentSizeInBytes", fInt32),
 		fNull("CustomMetadata", fBytes), f("RemoteLogSegmentState", fInt8),
+		fTagged(0, 0, f("TxnIndexEmpty", fBool)), // Kafka 4.1+ (KIP-1105)
 	}},
 	1: {name: "RemoteLogSegmentMetadataUpdateRecord", fields: []sfield{
 		fStructOf("RemoteLogSegmentId", topicIDPartition, f("Id", fUUID)),
@@ -164,5 +165,6 @@ var remoteLogSchemas = map[uint32]*messageSchema{
 		f("SegmentId", fUUID), f("StartOffset", fInt64), f("EndOffset", fInt64), f("BrokerId", fInt32),
 		f("MaxTimestampMs", fInt64), f("EventTimestampMs", fInt64), segmentLeaderEpochs, f("SegmentSizeInBytes", fInt32),
 		fNull("CustomMetadata", fBytes), f("RemoteLogSegmentState", fInt8),
+		fTagged(0, 0, f("TxnIndexEmpty", fBool)),
 	}},
 }
