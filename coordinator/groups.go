@@ -27,7 +27,7 @@ const (
 	StateStable      = "Stable"
 	StateAssigning   = "Assigning"   // consumer groups: group epoch > target assignment epoch
 	StateReconciling = "Reconciling" // consumer groups: a member not yet at the target epoch
-	StateNotReady    = "NotReady"    // streams groups
+	StateNotReady    = "NotReady"    // streams groups: topology not validated
 	StateDead        = "Dead"
 )
 
@@ -130,7 +130,7 @@ type Member struct {
 	RackID               string `json:"rackId,omitempty"`
 	SubscribedTopicRegex string `json:"subscribedTopicRegex,omitempty"`
 	ServerAssignor       string `json:"serverAssignor,omitempty"`
-	State                int8   `json:"memberState,omitempty"` // MemberState id (0 stable)
+	State                int8   `json:"memberState,omitempty"` // stored MemberState id (consumer/share: 0 stable; streams: 1 stable)
 }
 
 // CommittedOffset is one committed offset as OffsetFetch returns it.
@@ -158,6 +158,9 @@ type groupState struct {
 	// KIP-848 state, folded into g at the end.
 	members        map[string]*modernMember
 	targetAssigned map[string]bool
+	// Streams groups: the topology record's epoch and the epoch the
+	// coordinator validated (-1 when none).
+	topologyEpoch, validatedTopologyEpoch int32
 }
 
 type groupLoader struct {
@@ -206,6 +209,7 @@ func (l *groupLoader) ensure(id, typ string) *groupState {
 		}
 		s.g, s.exists = g, true
 		s.members, s.targetAssigned = nil, nil
+		s.topologyEpoch, s.validatedTopologyEpoch = -1, -1
 	}
 	s.g.CoordinatorPartition = l.partition
 	return s

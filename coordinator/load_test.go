@@ -534,7 +534,13 @@ func TestLoadGroupsModern(t *testing.T) {
 		modernKV(t, TypeShareGroupMemberMetadata, "sg", "s1", map[string]Value{"ClientId": str("sc")}),
 		modernKV(t, TypeShareGroupMetadata, "sg2", "", map[string]Value{"Epoch": i(1)}),
 		modernKV(t, TypeStreamsGroupMetadata, "st", "", map[string]Value{"Epoch": i(2)}),
-		modernKV(t, TypeStreamsGroupMemberMetadata, "st", "w1", nil))
+		modernKV(t, TypeStreamsGroupMemberMetadata, "st", "w1", nil),
+		// st2: validated topology, target epoch reached, member stable (1).
+		modernKV(t, TypeStreamsGroupMetadata, "st2", "", map[string]Value{"Epoch": i(4), "ValidatedTopologyEpoch": i(1)}),
+		modernKV(t, TypeStreamsGroupTopology, "st2", "", map[string]Value{"Epoch": i(1), "Subtopologies": {Structs: []*Message{}}}),
+		modernKV(t, TypeStreamsGroupMemberMetadata, "st2", "w", nil),
+		modernKV(t, TypeStreamsGroupTargetAssignmentMetadata, "st2", "", map[string]Value{"AssignmentEpoch": i(4)}),
+		modernKV(t, TypeStreamsGroupCurrentMemberAssignment, "st2", "w", map[string]Value{"MemberEpoch": i(4), "State": i(1)}))
 	b.close()
 
 	gs, err := LoadGroups(logDir)
@@ -548,7 +554,8 @@ func TestLoadGroupsModern(t *testing.T) {
 	for _, g := range gs.Groups {
 		ids = append(ids, g.GroupID+":"+g.Type+":"+g.State)
 	}
-	want := []string{"cg:consumer:Reconciling", "cg2:consumer:Assigning", "sg:share:Stable", "sg2:share:Empty", "st:streams:Unknown"}
+	want := []string{"cg:consumer:Reconciling", "cg2:consumer:Assigning", "sg:share:Stable", "sg2:share:Empty",
+		"st:streams:NotReady", "st2:streams:Stable"}
 	if !reflect.DeepEqual(ids, want) {
 		t.Fatalf("groups %v, want %v", ids, want)
 	}

@@ -11,10 +11,9 @@ import (
 	"github.com/kseg/kseg/state"
 )
 
-// StateUnknown is reported for a streams group with members: its state
-// depends on the topology validation and member epochs, which kseg does not
-// rebuild.
-const StateUnknown = "Unknown"
+// streamsMemberStable is the stored value of a stable streams member
+// (streams.MemberState.STABLE; consumer and share members use 0).
+const streamsMemberStable = 1
 
 // modernRecord replays a KIP-848 / KIP-932 / KIP-1071 group record the way
 // GroupMetadataManager.replay does for each record type: a value creates the
@@ -44,6 +43,16 @@ func (l *groupLoader) modernRecord(rec *GroupRecord) error {
 		}
 		s = l.ensure(id, typ)
 		s.g.Generation = int32(m.Int("Epoch", 0))
+		if typ == GroupTypeStreams {
+			s.validatedTopologyEpoch = int32(m.Int("ValidatedTopologyEpoch", -1))
+		}
+	case TypeStreamsGroupTopology:
+		if rec.Tombstone {
+			s.topologyEpoch = -1
+			return nil
+		}
+		s = l.ensure(id, typ)
+		s.topologyEpoch = int32(m.Int("Epoch", -1))
 	case TypeConsumerGroupPartitionMetadata, TypeShareGroupPartitionMetadata:
 		if rec.Tombstone {
 			return nil
@@ -108,6 +117,7 @@ func (l *groupLoader) modernRecord(rec *GroupRecord) error {
 		mb.MemberEpoch = int32(m.Int("MemberEpoch", 0))
 		mb.State = int8(m.Int("State", 0))
 		mb.assignedIDs = m.Structs("AssignedPartitions")
+		mb.hasAssignment = true
 	default:
 		// Regular expressions, share-state partition metadata, streams
 		// topology and resolved topics: the group exists, nothing more to keep.
@@ -134,6 +144,10 @@ func modernGroupType(t RecordType) string {
 type modernMember struct {
 	Member
 	assignedIDs []*Message // AssignedPartitions, resolved to names at the end
+	// hasAssignment: a current-assignment record was replayed. A streams
+	// member without one has no state yet (StreamsGroupMember.Builder
+	// leaves it null), so it is not reconciled.
+	hasAssignment bool
 }
 
 func (s *groupState) member(id string) *modernMember {
@@ -153,7 +167,8 @@ func (s *groupState) member(id string) *modernMember {
 // after loading (ConsumerGroup.maybeUpdateGroupState: Empty without
 // members, Assigning while the group epoch is ahead of the target assignment
 // epoch, Reconciling while a member is not stable at the target epoch, else
-// Stable; share groups are Empty or Stable).
+// Stable; share groups are Empty or Stable; StreamsGroup adds NotReady while
+// the topology's epoch is not the validated one).
 func (l *groupLoader) foldModern(s *groupState) {
 	g := s.g
 	if g.Type == GroupTypeClassic || g.Deleted {
@@ -185,14 +200,18 @@ func (l *groupLoader) foldModern(s *groupState) {
 		g.State = StateEmpty
 	case g.Type == GroupTypeShare:
 		g.State = StateStable
-	case g.Type == GroupTypeStreams:
-		g.State = StateUnknown
+	case g.Type == GroupTypeStreams && (s.topologyEpoch < 0 || s.topologyEpoch != s.validatedTopologyEpoch):
+		g.State = StateNotReady
 	case g.Generation > g.AssignmentEpoch:
 		g.State = StateAssigning
 	default:
 		g.State = StateStable
-		for _, m := range g.Members {
-			if m.State != 0 || m.MemberEpoch != g.AssignmentEpoch {
+		stable := int8(0)
+		if g.Type == GroupTypeStreams {
+			stable = streamsMemberStable
+		}
+		for _, mb := range s.members {
+			if !mb.hasAssignment && g.Type == GroupTypeStreams || mb.State != stable || mb.MemberEpoch != g.AssignmentEpoch {
 				g.State = StateReconciling
 				break
 			}
