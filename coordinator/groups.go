@@ -334,7 +334,7 @@ func deref(s *string) string {
 }
 
 // LoadGroups replays every __consumer_offsets-N partition directory of logDir
-// to the end of its log and returns the groups and committed offsets a
+// (or logDir itself when it is one) to the end of its log and returns the groups and committed offsets a
 // broker would hold after loading them: tombstones delete, transactional
 // offset commits count only once their COMMIT marker is replayed, and
 // classic groups are Stable with members and Empty without

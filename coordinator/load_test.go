@@ -213,6 +213,11 @@ func TestLoadGroupsClassic(t *testing.T) {
 	if gs.Group("nope") != nil {
 		t.Fatal("unknown group found")
 	}
+	// One partition directory instead of the log dir.
+	one, err := LoadGroups(filepath.Join(logDir, "__consumer_offsets-10"))
+	if err != nil || len(one.Partitions) != 1 || len(one.Groups) != 1 || one.Groups[0].GroupID != "g5" {
+		t.Fatalf("one partition: %v %+v", err, one)
+	}
 }
 
 // TestLoadGroupsTransactionalOffsets: only committed transactions count, and

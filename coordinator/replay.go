@@ -50,8 +50,14 @@ type replayHandler interface {
 }
 
 // coordinatorPartitions lists logDir's partition directories of topic, in
-// partition order.
+// partition order; logDir may also be one such partition directory.
 func coordinatorPartitions(logDir, topic string) ([]string, error) {
+	if t, _, kind, ok := segment.ParsePartitionDir(filepath.Base(filepath.Clean(logDir))); ok && t == topic && kind == segment.DirPartition {
+		if _, err := os.Stat(logDir); err != nil {
+			return nil, fmt.Errorf("kseg/coordinator: %w", err)
+		}
+		return []string{logDir}, nil
+	}
 	ents, err := os.ReadDir(logDir)
 	if err != nil {
 		return nil, fmt.Errorf("kseg/coordinator: %w", err)
