@@ -89,7 +89,7 @@ func LoadTransactions(logDir string) ([]Transaction, error) {
 }
 
 // ReplayTransactions replays every __transaction_state-N partition directory
-// of logDir to the end of its log and returns the transactional ids a
+// of logDir (or logDir itself when it is one) to the end of its log and returns the transactional ids a
 // transaction coordinator would hold after loading them
 // (TransactionStateManager.loadTransactionMetadata: the newest value wins, a
 // tombstone removes the id). Read-only; memory is bounded by the number of
