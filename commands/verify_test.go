@@ -139,6 +139,20 @@ func TestVerifyCLI(t *testing.T) {
 	if !strings.Contains(out, `"action":"truncate"`) {
 		t.Errorf("no truncate in the recovery simulation:\n%s", out)
 	}
+	// The version simulated is in every prediction, and the lost offsets
+	// include the damaged batch (offsets 15..19) and segment 1 (50..99).
+	if !strings.Contains(out, `"kafkaVersion":"4.0"`) || !strings.Contains(out, `"lost":{"fromOffset":15,"toOffset":99,"records":85,"exact":true}`) {
+		t.Errorf("no version or loss in the recovery simulation:\n%s", out)
+	}
+	out, _, _ = runKseg(t, "verify", "--what-would-kafka-do", "--kafka-version", "2.2", logDir)
+	for _, want := range []string{"what would kafka 2.2 do: t-0", "loses ", "offsets 15..49 (35 records)", "total lost: ", "offsets 15..99 (85 records)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text prediction lacks %q:\n%s", want, out)
+		}
+	}
+	if _, _, code := runKseg(t, "verify", "--what-would-kafka-do", "--kafka-version", "0.8", logDir); code != ExitUsage {
+		t.Errorf("--kafka-version 0.8: exit %d, want %d", code, ExitUsage)
+	}
 }
 
 func TestVerifyExitCodes(t *testing.T) {

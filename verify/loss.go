@@ -1,0 +1,189 @@
+package verify
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/kseg/kseg/format"
+)
+
+// Loss is what cutting a partition's log at a byte position throws away, in
+// offsets: the broker's log end offset becomes FromOffset (Kafka's
+// LogSegment.recover truncates the .log at the last valid batch, and the
+// segment's readNextOffset is the new log end offset, LogLoader.recoverLog),
+// and every offset in [FromOffset, ToOffset] that the bytes held is gone.
+type Loss struct {
+	// FromOffset is the first offset lost: the log end offset after the cut.
+	FromOffset int64 `json:"fromOffset"`
+	// ToOffset is the last offset the removed bytes held (the old log end
+	// offset minus one); FromOffset-1 when they held none. A lower bound
+	// unless Exact.
+	ToOffset int64 `json:"toOffset"`
+	// Records counts the records of the removed batches, including the
+	// damaged ones whose header still tells their count. A lower bound
+	// unless Exact.
+	Records int64 `json:"records"`
+	// Exact: every removed byte was framed in batches whose headers could be
+	// read and agree with their neighbours, or was a zero-filled tail. False
+	// when garbage, an unreadable header or a batch claiming an impossible
+	// count or offset was among them: then Records and ToOffset are "at
+	// least".
+	Exact bool `json:"exact"`
+}
+
+// String renders a loss as operators read it: "offsets 190..199 (10
+// records)", "offsets 190..≥199 (≥ 10 records)", "no offsets (0 records)".
+func (l Loss) String() string {
+	if l.Exact && l.ToOffset < l.FromOffset {
+		return "no records (the log end offset stays " + strconv.FormatInt(l.FromOffset, 10) + ")"
+	}
+	ge := ""
+	if !l.Exact {
+		ge = "≥ "
+	}
+	to := strconv.FormatInt(l.ToOffset, 10)
+	if !l.Exact {
+		to = "≥" + to
+	}
+	if l.ToOffset < l.FromOffset {
+		return fmt.Sprintf("offsets from %d on (≥ %d records; the removed bytes name no offset)", l.FromOffset, l.Records)
+	}
+	return fmt.Sprintf("offsets %d..%s (%s%d records)", l.FromOffset, to, ge, l.Records)
+}
+
+// add folds a later segment's loss (deleted whole) into l.
+func (l *Loss) add(m Loss) {
+	l.Records += m.Records
+	l.ToOffset = max(l.ToOffset, m.ToOffset)
+	l.Exact = l.Exact && m.Exact
+}
+
+// lossCounter accumulates the batches of removed bytes.
+type lossCounter struct {
+	l        Loss
+	prevLast int64
+}
+
+// framed counts one framed batch (CRC-valid or not) of the removed bytes.
+// A damaged batch is counted from its header only when the header is
+// plausible: offsets above the previous batch's, a record count its offset
+// delta allows; otherwise the loss is no longer exact.
+func (c *lossCounter) framed(magic int8, base, last int64, count int32, compressed bool) {
+	if last <= c.prevLast || base > last || (magic >= 2 && (count < 0 || int64(count) > last-base+1)) {
+		c.l.Exact = false
+		return
+	}
+	if magic < 2 {
+		// A legacy entry's header holds only its last offset; a compressed
+		// wrapper's inner count is unknown without decompressing.
+		count = 1
+		if compressed {
+			c.l.Exact = false
+		}
+	}
+	c.l.Records += int64(count)
+	c.l.ToOffset = max(c.l.ToOffset, last)
+	c.prevLast = last
+}
+
+// lossFrom computes what cutting the segment at path (base offset base) at
+// byte position cut removes from that segment. It reads the segment's
+// batch headers before cut (the new log end offset) and everything after
+// it, resyncing past garbage.
+func lossFrom(path string, base, cut int64) (Loss, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Loss{}, fmt.Errorf("kseg/verify: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return Loss{}, fmt.Errorf("kseg/verify: %w", err)
+	}
+	size := st.Size()
+	name := filepath.Base(path)
+	next := base
+	if cut > 0 {
+		r := format.NewBatchReader(f, size, format.ReaderOptions{File: name, End: cut, HeadersOnly: true, WindowSize: windowFor(cut)})
+		for {
+			b, err := r.Next()
+			if err != nil {
+				break
+			}
+			next = b.NextOffset()
+		}
+	}
+	c := &lossCounter{l: Loss{FromOffset: next, ToOffset: next - 1, Exact: true}, prevLast: next - 1}
+	r := format.NewBatchReader(f, size, format.ReaderOptions{File: name, Start: cut, WindowSize: windowFor(size - cut)})
+	for {
+		b, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var te *format.TruncatedError
+			var ce *format.CorruptionError
+			switch {
+			case errors.As(err, &te):
+				if te.Kind != format.TailZeroFilled {
+					c.tornHeader(f, te.Position, te.Bytes)
+				}
+			case errors.As(err, &ce):
+				c.l.Exact = false
+				if _, ok, rerr := r.Resync(); rerr == nil && ok {
+					continue
+				} else if rerr != nil {
+					return c.l, fmt.Errorf("kseg/verify: %w", rerr)
+				}
+			default:
+				return c.l, fmt.Errorf("kseg/verify: %w", err)
+			}
+			break
+		}
+		c.framed(b.Magic, firstOffsetOf(b), b.LastOffset(), b.NumRecords, b.Compression() != format.CompressionNone)
+	}
+	return c.l, nil
+}
+
+// tornHeader counts a torn last batch from its header when the header is
+// all there (61 bytes for v2, DefaultRecordBatch.java's RECORD_BATCH_OVERHEAD):
+// a torn write whose header says 10 records lost 10 records.
+func (c *lossCounter) tornHeader(f *os.File, pos, n int64) {
+	if n < format.RecordBatchOverhead {
+		c.l.Exact = false
+		return
+	}
+	var h [format.RecordBatchOverhead]byte
+	if _, err := f.ReadAt(h[:], pos); err != nil {
+		c.l.Exact = false
+		return
+	}
+	if int8(h[format.MagicOffset]) != 2 {
+		c.l.Exact = false
+		return
+	}
+	base := int64(binary.BigEndian.Uint64(h[0:8]))
+	delta := int32(binary.BigEndian.Uint32(h[23:27]))
+	count := int32(binary.BigEndian.Uint32(h[57:61]))
+	if delta < 0 {
+		c.l.Exact = false
+		return
+	}
+	c.framed(2, base, base+int64(delta), count, false)
+}
+
+// segmentLoss is the loss of deleting a whole segment, from its
+// verification result: usable records plus the damaged batches' claimed
+// records, exact only when the segment had no bad range.
+func segmentLoss(sr *SegmentResult) Loss {
+	l := Loss{FromOffset: sr.BaseOffset, ToOffset: sr.LastOffset, Records: sr.Records, Exact: len(sr.BadRanges) == 0}
+	for _, br := range sr.BadRanges {
+		l.Records += br.Records
+	}
+	return l
+}
