@@ -223,6 +223,46 @@ func TestRepairCLI(t *testing.T) {
 	}
 }
 
+// TestRepairClampsCheckpointsCLI: a torn tail whose header is intact, with
+// the recovery point and high watermark at the old log end offset: verify
+// fails; the plan names the lost offsets and the checkpoint clamps; after
+// --apply, verify exits 0 (issue 11 items 6 and 9).
+func TestRepairClampsCheckpointsCLI(t *testing.T) {
+	logDir, pos := makeLogDir(t)
+	testutil.MustTruncate(t, seg(logDir, 50), pos[1][9]+100) // batch 95..99 torn, header intact
+	for _, name := range []string{"recovery-point-offset-checkpoint", "replication-offset-checkpoint"} {
+		if err := os.WriteFile(filepath.Join(logDir, name), []byte("0\n1\nt 0 100\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, code := runKseg(t, "verify", logDir); code != ExitFindings {
+		t.Fatalf("verify before repair: exit %d", code)
+	}
+	out, _, code := runKseg(t, "repair", logDir)
+	for _, want := range []string{"repair plan (notes on the broker refer to Kafka 4.0)",
+		"planned: truncate-tail t-0/00000000000000000050.log", "  loses offsets 95..99 (5 records)",
+		"planned: clamp-checkpoint recovery-point-offset-checkpoint", "t-0 recovery point 100 → 95 (offsets 95..99 named by it are gone)",
+		"planned: clamp-checkpoint replication-offset-checkpoint", "t-0 high watermark 100 → 95",
+		"  replace replication-offset-checkpoint: "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan lacks %q:\n%s", want, out)
+		}
+	}
+	if code != ExitFindings {
+		t.Errorf("dry run: exit %d", code)
+	}
+	if out, errOut, code := runKseg(t, "repair", "--apply", "--quarantine", t.TempDir(), logDir); code != ExitOK {
+		t.Fatalf("apply: exit %d\n%s%s", code, out, errOut)
+	}
+	if out, _, code := runKseg(t, "verify", logDir); code != ExitOK {
+		t.Fatalf("verify after repair: exit %d\n%s", code, out)
+	}
+	b, err := os.ReadFile(filepath.Join(logDir, "replication-offset-checkpoint"))
+	if err != nil || string(b) != "0\n1\nt 0 95\n" {
+		t.Errorf("replication-offset-checkpoint %q %v", b, err)
+	}
+}
+
 const lockHelperEnv = "KSEG_COMMANDS_LOCK_HELPER"
 
 // TestLockHelperProcess is not a test: the child of TestRepairRefusesWhileLocked

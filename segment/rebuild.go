@@ -33,7 +33,7 @@ type Rebuilt struct {
 // the recovery rule with the given index.interval.bytes. Like recovery it
 // stops at the first invalid batch; LogErr says why.
 func RebuildIndexes(s *Segment, interval int) (*Rebuilt, error) {
-	return rebuild(s, interval, false)
+	return rebuild(s, interval, false, s.BaseOffset, 0, 0)
 }
 
 // RebuildIndexesSkippingBadRanges indexes every usable batch of the segment
@@ -41,17 +41,32 @@ func RebuildIndexes(s *Segment, interval int) (*Rebuilt, error) {
 // corrupt ranges instead of stopping: the indexes of a segment that repair
 // has salvaged, whose entries must never point into a bad range.
 func RebuildIndexesSkippingBadRanges(s *Segment, interval int) (*Rebuilt, error) {
-	return rebuild(s, interval, true)
+	return rebuild(s, interval, true, s.BaseOffset, 0, 0)
 }
 
-func rebuild(s *Segment, interval int, skipBad bool) (*Rebuilt, error) {
+// RebuildIndexesRange is RebuildIndexesSkippingBadRanges for a segment file
+// that will hold exactly bytes [start, end) of s's .log and be named by base
+// (a segment cut at end, or a piece of a split): positions count from start.
+// Repair plans use it to say which index files a cut will change before
+// making the cut.
+func RebuildIndexesRange(s *Segment, interval int, base, start, end int64) (*Rebuilt, error) {
+	if start < 0 || end <= start {
+		b := index.NewBuilder(base, interval)
+		res := &Rebuilt{Segment: s}
+		res.OffsetIdx, res.TimeIdx = b.Finish()
+		return res, nil
+	}
+	return rebuild(s, interval, true, base, start, end)
+}
+
+func rebuild(s *Segment, interval int, skipBad bool, base, start, end int64) (*Rebuilt, error) {
 	f, err := s.Open()
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	b := index.NewBuilder(s.BaseOffset, interval)
-	r := format.NewBatchReader(f.Log, f.LogSize, format.ReaderOptions{File: s.Name()})
+	b := index.NewBuilder(base, interval)
+	r := format.NewBatchReader(f.Log, f.LogSize, format.ReaderOptions{File: s.Name(), Start: start, End: end})
 	res := &Rebuilt{Segment: s}
 	prev := int64(-1)
 	for {
@@ -90,7 +105,7 @@ func rebuild(s *Segment, interval int, skipBad bool) (*Rebuilt, error) {
 		if skipBad && firstOffset(bt) <= prev {
 			continue // an offset regression: not usable
 		}
-		b.Add(bt.Position, bt.LastOffset(), bt.MaxTimestamp, bt.Size())
+		b.Add(bt.Position-start, bt.LastOffset(), bt.MaxTimestamp, bt.Size())
 		prev = bt.LastOffset()
 	}
 	res.ValidBytes = r.ValidBytes()

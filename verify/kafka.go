@@ -65,6 +65,16 @@ func (v KafkaVersion) Less(w KafkaVersion) bool {
 // MarshalText renders the version as "MAJOR.MINOR".
 func (v KafkaVersion) MarshalText() ([]byte, error) { return []byte(v.String()), nil }
 
+// UnmarshalText parses what MarshalText wrote.
+func (v *KafkaVersion) UnmarshalText(b []byte) error {
+	w, err := ParseKafkaVersion(string(b))
+	if err != nil {
+		return err
+	}
+	*v = w
+	return nil
+}
+
 // eagerIndexes: up to 2.2 a segment's OffsetIndex was mmapped when the
 // segment was opened, and AbstractIndex's constructor creates a missing file
 // (file.createNewFile, core/src/main/scala/kafka/log/AbstractIndex.scala of

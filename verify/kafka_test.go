@@ -123,7 +123,7 @@ func TestLossString(t *testing.T) {
 		{verify.Loss{FromOffset: 200, ToOffset: 209, Records: 10, Exact: true}, "offsets 200..209 (10 records)"},
 		{verify.Loss{FromOffset: 125, ToOffset: 199, Records: 70, Exact: false}, "offsets 125..≥199 (≥ 70 records)"},
 		{verify.Loss{FromOffset: 200, ToOffset: 199, Exact: true}, "no records (the log end offset stays 200)"},
-		{verify.Loss{FromOffset: 200, ToOffset: 199, Exact: false}, "offsets from 200 on (≥ 0 records; the removed bytes name no offset)"},
+		{verify.Loss{FromOffset: 200, ToOffset: 199, Exact: false}, "offsets from 200 on (an unknown number of records: no complete batch header in the removed bytes)"},
 	} {
 		if got := tc.l.String(); got != tc.want {
 			t.Errorf("%+v: %q, want %q", tc.l, got, tc.want)

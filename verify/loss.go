@@ -51,7 +51,7 @@ func (l Loss) String() string {
 		to = "≥" + to
 	}
 	if l.ToOffset < l.FromOffset {
-		return fmt.Sprintf("offsets from %d on (≥ %d records; the removed bytes name no offset)", l.FromOffset, l.Records)
+		return fmt.Sprintf("offsets from %d on (an unknown number of records: no complete batch header in the removed bytes)", l.FromOffset)
 	}
 	return fmt.Sprintf("offsets %d..%s (%s%d records)", l.FromOffset, to, ge, l.Records)
 }
