@@ -267,7 +267,10 @@ func kafkaRecovery(t Target, p *segment.Partition, res *PartitionResult, v Kafka
 			RecordsLost: l.Records, Lost: &l,
 			Detail: fmt.Sprintf("LogSegment.recover stops at the first invalid batch and truncates at position %d; the log end offset becomes %d", s.ValidBytes, l.FromOffset)})
 		for _, later := range res.Segments[i+1:] {
-			ll := segmentLoss(later)
+			ll, err := segmentLoss(later)
+			if err != nil {
+				return nil, err
+			}
 			total.add(ll)
 			add(KafkaAction{Action: "delete-segment", File: later.Name, BytesLost: later.Size, RecordsLost: ll.Records, Lost: &ll,
 				Detail: "all segments after a truncated one are deleted (LogLoader.recoverLog: \"Corruption found in segment\", removeAndDeleteSegmentsAsync)"})

@@ -208,3 +208,25 @@ func TestParseKafkaVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestKafkaLossCountsLegacyWrappers: a deleted segment of magic 1 gzip
+// wrappers loses their inner messages, not one record per wrapper.
+func TestKafkaLossCountsLegacyWrappers(t *testing.T) {
+	f := newFixture(t, defaultSpecs())
+	var buf []byte
+	for i := int64(0); i < 4; i++ {
+		o := format.BatchOptions{Magic: 1, Compression: format.CompressionGzip, BaseOffset: 100 + i*recordsPerBatch}
+		var err error
+		buf, err = format.AppendBatch(buf, o, messages(100+i*recordsPerBatch))
+		must(t, err)
+	}
+	must(t, os.WriteFile(f.log(1), buf, 0o644))
+	must(t, os.Remove(f.index(1)))
+	must(t, os.Remove(f.timeIndex(1)))
+	testutil.MustFlipBit(t, f.log(0), f.pos[0][18]+100, 3)
+	kr := predict(t, f, verify.DefaultKafkaVersion)
+	want := verify.Loss{FromOffset: 90, ToOffset: 119, Records: 10 + 20, Exact: true}
+	if kr.Lost == nil || *kr.Lost != want {
+		t.Errorf("lost %+v, want %+v; actions %+v", kr.Lost, want, kr.Actions)
+	}
+}

@@ -67,26 +67,33 @@ func (l *Loss) add(m Loss) {
 type lossCounter struct {
 	l        Loss
 	prevLast int64
+	dec      *format.RecordDecoder
 }
 
 // framed counts one framed batch (CRC-valid or not) of the removed bytes.
 // A damaged batch is counted from its header only when the header is
 // plausible: offsets above the previous batch's, a record count its offset
-// delta allows; otherwise the loss is no longer exact.
-func (c *lossCounter) framed(magic int8, base, last int64, count int32, compressed bool) {
+// delta allows; otherwise the loss is no longer exact. inner is the record
+// count of a legacy compressed wrapper (decompressed), -1 when unknown.
+func (c *lossCounter) framed(magic int8, base, last int64, count int32, compressed bool, inner int64) {
 	if last <= c.prevLast || base > last || (magic >= 2 && (count < 0 || int64(count) > last-base+1)) {
 		c.l.Exact = false
 		return
 	}
+	n := int64(count)
 	if magic < 2 {
 		// A legacy entry's header holds only its last offset; a compressed
-		// wrapper's inner count is unknown without decompressing.
-		count = 1
+		// wrapper's inner messages are counted by decompressing it.
+		n = 1
 		if compressed {
-			c.l.Exact = false
+			if inner < 0 {
+				c.l.Exact = false
+				inner = 0
+			}
+			n = inner
 		}
 	}
-	c.l.Records += int64(count)
+	c.l.Records += n
 	c.l.ToOffset = max(c.l.ToOffset, last)
 	c.prevLast = last
 }
@@ -118,7 +125,8 @@ func lossFrom(path string, base, cut int64) (Loss, error) {
 			next = b.NextOffset()
 		}
 	}
-	c := &lossCounter{l: Loss{FromOffset: next, ToOffset: next - 1, Exact: true}, prevLast: next - 1}
+	c := &lossCounter{l: Loss{FromOffset: next, ToOffset: next - 1, Exact: true}, prevLast: next - 1,
+		dec: format.NewRecordDecoder(format.DecoderOptions{File: name})}
 	r := format.NewBatchReader(f, size, format.ReaderOptions{File: name, Start: cut, WindowSize: windowFor(size - cut)})
 	for {
 		b, err := r.Next()
@@ -145,9 +153,33 @@ func lossFrom(path string, base, cut int64) (Loss, error) {
 			}
 			break
 		}
-		c.framed(b.Magic, firstOffsetOf(b), b.LastOffset(), b.NumRecords, b.Compression() != format.CompressionNone)
+		compressed := b.Compression() != format.CompressionNone
+		inner := int64(-1)
+		if b.Magic < 2 && compressed && b.Valid {
+			inner = c.innerCount(b)
+		}
+		c.framed(b.Magic, firstOffsetOf(b), b.LastOffset(), b.NumRecords, compressed, inner)
 	}
 	return c.l, nil
+}
+
+// innerCount decompresses a legacy wrapper and counts its inner messages
+// (-1 if it cannot be decoded). Such wrappers are rare and small.
+func (c *lossCounter) innerCount(b *format.Batch) int64 {
+	if b.Raw == nil || c.dec.Reset(b) != nil {
+		return -1
+	}
+	var n int64
+	for {
+		_, err := c.dec.Next()
+		if err == io.EOF {
+			return n
+		}
+		if err != nil {
+			return -1
+		}
+		n++
+	}
 }
 
 // tornHeader counts a torn last batch from its header when the header is
@@ -174,16 +206,11 @@ func (c *lossCounter) tornHeader(f *os.File, pos, n int64) {
 		c.l.Exact = false
 		return
 	}
-	c.framed(2, base, base+int64(delta), count, false)
+	c.framed(2, base, base+int64(delta), count, false, -1)
 }
 
-// segmentLoss is the loss of deleting a whole segment, from its
-// verification result: usable records plus the damaged batches' claimed
-// records, exact only when the segment had no bad range.
-func segmentLoss(sr *SegmentResult) Loss {
-	l := Loss{FromOffset: sr.BaseOffset, ToOffset: sr.LastOffset, Records: sr.Records, Exact: len(sr.BadRanges) == 0}
-	for _, br := range sr.BadRanges {
-		l.Records += br.Records
-	}
-	return l
+// segmentLoss is the loss of deleting a whole segment (LogLoader deletes
+// every segment after a truncated one): everything from position 0.
+func segmentLoss(sr *SegmentResult) (Loss, error) {
+	return lossFrom(sr.Path, sr.BaseOffset, 0)
 }
