@@ -112,7 +112,7 @@ func formatReport(rep *verify.Report) string {
 			name = a.Partition + "/" + a.File
 		}
 		fmt.Fprintf(&sb, "%s: %s %s", a.Status, a.Kind, name)
-		if a.Position >= 0 && a.Kind != verify.ActionRebuildIndex && a.Kind != verify.ActionRemoveTemp {
+		if a.Position >= 0 && a.Kind != verify.ActionRebuildIndex && a.Kind != verify.ActionRemoveTemp && a.Kind != verify.ActionRemoveSnapshot {
 			fmt.Fprintf(&sb, " at position %d (%d of %d bytes cut", a.Position, a.Size-a.Position, a.Size)
 			if a.BytesRemoved != a.Size-a.Position {
 				fmt.Fprintf(&sb, ", %d leave the log", a.BytesRemoved)

@@ -159,8 +159,8 @@ func (ap *applier) saveIfExists(path, note string) (bool, error) {
 
 func (ap *applier) do(a Action) error {
 	switch a.Kind {
-	case ActionRemoveTemp:
-		if _, err := ap.saveIfExists(a.Path, "kseg temp file"); err != nil {
+	case ActionRemoveTemp, ActionRemoveSnapshot:
+		if _, err := ap.saveIfExists(a.Path, string(a.Kind)); err != nil {
 			return err
 		}
 		return ap.remove(a.Path)

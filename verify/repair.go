@@ -34,6 +34,9 @@ const (
 	ActionRebuildIndex ActionKind = "rebuild-index"
 	// ActionRemoveTemp removes a .kseg-tmp file of an interrupted kseg run.
 	ActionRemoveTemp ActionKind = "remove-temp"
+	// ActionRemoveSnapshot removes a producer snapshot above the log end
+	// offset, as the broker does at load.
+	ActionRemoveSnapshot ActionKind = "remove-snapshot"
 	// ActionClampCheckpoint lowers the recovery-point-offset-checkpoint or
 	// replication-offset-checkpoint entries above a partition's log end
 	// offset to it, as the broker does at its next start.
@@ -312,6 +315,11 @@ func (pp *partPlan) plan(t Target, opts RepairOptions, truncFile string, plan *P
 			handled[timeIndexName(sr.Name)] = true
 		}
 	}
+	if t.Bases == nil && pp.leo >= 0 {
+		if err := planStraySnapshots(t, pp, plan, handled); err != nil {
+			return err
+		}
+	}
 	for _, f := range pp.findings {
 		if handled[f.File] && (isLogRangeReason(f) || isIndexReason(f.Reason)) {
 			continue
@@ -320,6 +328,33 @@ func (pp *partPlan) plan(t Target, opts RepairOptions, truncFile string, plan *P
 			continue
 		}
 		plan.Unresolved = append(plan.Unresolved, f)
+	}
+	return nil
+}
+
+// planStraySnapshots plans the removal of producer snapshots above the
+// partition's log end offset after the plan: the broker deletes them at load
+// (ProducerStateManager.truncateAndReload: "remove all out of range
+// snapshots", offset > logEndOffset), and verify reports them.
+func planStraySnapshots(t Target, pp *partPlan, plan *Plan, handled map[string]bool) error {
+	entries, err := os.ReadDir(t.Dir)
+	if err != nil {
+		return fmt.Errorf("kseg/verify: %w", err)
+	}
+	for _, e := range entries {
+		off, suffix, ok := segment.ParseFileName(e.Name())
+		if !ok || suffix != segment.SnapshotSuffix || off <= pp.leo || !e.Type().IsRegular() {
+			continue
+		}
+		path := filepath.Join(t.Dir, e.Name())
+		st, err := os.Stat(path)
+		if err != nil {
+			return fmt.Errorf("kseg/verify: %w", err)
+		}
+		plan.Actions = append(plan.Actions, Action{Kind: ActionRemoveSnapshot, Partition: pp.res.Name, File: e.Name(), Path: path,
+			Position: 0, Size: st.Size(), Files: []FileChange{{Path: path, Change: ChangeRemove}},
+			Detail: fmt.Sprintf("producer snapshot above the log end offset %d: the broker deletes it at load (ProducerStateManager.truncateAndReload); quarantined, then removed", pp.leo)})
+		handled[e.Name()] = true
 	}
 	return nil
 }

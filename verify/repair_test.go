@@ -356,25 +356,31 @@ func TestRepairClampsCheckpoints(t *testing.T) {
 	hw := cp("replication-offset-checkpoint", state.TopicPartitionOffset{Topic: "t", Partition: 0, Offset: 205}, other)
 	ls := cp("log-start-offset-checkpoint", state.TopicPartitionOffset{Topic: "t", Partition: 0, Offset: 0})
 	rpOld, hwOld, lsOld := readFile(t, rp), readFile(t, hw), readFile(t, ls)
+	// The snapshot a broker took at the old log end offset, and one at the
+	// new log end offset, which stays.
+	stray := filepath.Join(f.dir, "00000000000000000210.snapshot")
+	must(t, os.WriteFile(stray, state.AppendProducerSnapshot(nil, nil), 0o644))
+	must(t, os.WriteFile(filepath.Join(f.dir, "00000000000000000200.snapshot"), state.AppendProducerSnapshot(nil, nil), 0o644))
 
 	p := plan(t, verify.RepairOptions{}, f.logDir)
 	var kinds []verify.ActionKind
 	for _, a := range p.Actions {
 		kinds = append(kinds, a.Kind)
 	}
-	if len(p.Actions) != 3 || kinds[0] != verify.ActionTruncateTail || kinds[1] != verify.ActionClampCheckpoint || kinds[2] != verify.ActionClampCheckpoint {
+	if len(p.Actions) != 4 || kinds[0] != verify.ActionTruncateTail || kinds[1] != verify.ActionRemoveSnapshot ||
+		p.Actions[1].Path != stray || kinds[2] != verify.ActionClampCheckpoint || kinds[3] != verify.ActionClampCheckpoint {
 		t.Fatalf("plan %v", kinds)
 	}
 	if l := p.Actions[0].Lost; l == nil || *l != (verify.Loss{FromOffset: 200, ToOffset: 209, Records: 10, Exact: true}) {
 		t.Errorf("truncate-tail loses %+v", l)
 	}
 	wantClamps := []verify.CheckpointClamp{{Topic: "t", Partition: 0, From: 210, To: 200}, {Topic: "t", Partition: 0, From: 205, To: 200}}
-	for i, a := range p.Actions[1:] {
+	for i, a := range p.Actions[2:] {
 		if len(a.Clamps) != 1 || a.Clamps[0] != wantClamps[i] {
 			t.Errorf("%s clamps %+v, want %+v", a.File, a.Clamps, wantClamps[i])
 		}
 	}
-	if d := p.Actions[2].Detail; !strings.Contains(d, "t-0 high watermark 205 → 200 (offsets 200..204 named by it are gone)") {
+	if d := p.Actions[3].Detail; !strings.Contains(d, "t-0 high watermark 205 → 200 (offsets 200..204 named by it are gone)") {
 		t.Errorf("detail %q", d)
 	}
 	pre := testutil.ContentTree(t, f.logDir)
@@ -407,10 +413,15 @@ func TestRepairClampsCheckpoints(t *testing.T) {
 	requireReassembles(t, map[string][]byte{rp: rpOld, hw: hwOld}, rep.Quarantine)
 
 	// verify exits 0 (the entry of a partition not in this log dir is a
-	// warning, as before the repair).
+	// warning, as before the repair; the stray snapshot is gone).
 	fs, sum := runVerify(t, verify.Options{}, f.logDir)
 	if bad := errorsOf(fs, verify.SeverityError); len(bad) > 0 || sum.Errors > 0 {
 		t.Errorf("verify after repair:%s", describe(bad))
+	}
+	for _, x := range fs {
+		if x.Reason == verify.ReasonStraySnapshot {
+			t.Errorf("after repair: %s", x)
+		}
 	}
 	if again := plan(t, verify.RepairOptions{}, f.logDir); !again.NothingToDo() {
 		t.Errorf("second run: %+v", again.Actions)
