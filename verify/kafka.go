@@ -287,12 +287,12 @@ func kafkaRecovery(t Target, p *segment.Partition, res *PartitionResult, v Kafka
 // missing time index is created empty first and passes.
 func sanityCheck22(logPath string, base int64, timeIndexMissing bool) string {
 	ixPath, tiPath := indexPaths(logPath)
-	if b, err := os.ReadFile(ixPath); err == nil {
-		if len(b)%8 != 0 {
-			return fmt.Sprintf("offset index of %d bytes, not a multiple of 8", len(b))
+	if size, last, _, ok := indexEnds(ixPath, 8); ok {
+		if size%8 != 0 {
+			return fmt.Sprintf("offset index of %d bytes, not a multiple of 8", size)
 		}
-		if n := len(b) / 8; n > 0 {
-			if rel := int32(binary.BigEndian.Uint32(b[(n-1)*8:])); rel < 0 {
+		if last != nil {
+			if rel := int32(binary.BigEndian.Uint32(last)); rel < 0 {
 				return fmt.Sprintf("the last offset %d is less than the base offset %d", base+int64(rel), base)
 			}
 		}
@@ -300,23 +300,51 @@ func sanityCheck22(logPath string, base int64, timeIndexMissing bool) string {
 	if timeIndexMissing {
 		return ""
 	}
-	if b, err := os.ReadFile(tiPath); err == nil {
-		if len(b)%12 != 0 {
-			return fmt.Sprintf("time index of %d bytes, not a multiple of 12", len(b))
+	if size, last, first, ok := indexEnds(tiPath, 12); ok {
+		if size%12 != 0 {
+			return fmt.Sprintf("time index of %d bytes, not a multiple of 12", size)
 		}
-		if n := len(b) / 12; n > 0 {
-			first := int64(binary.BigEndian.Uint64(b[0:]))
-			last := int64(binary.BigEndian.Uint64(b[(n-1)*12:]))
-			rel := int32(binary.BigEndian.Uint32(b[(n-1)*12+8:]))
-			if last < first {
-				return fmt.Sprintf("the last time index timestamp %d is less than the first %d (a zero-filled tail fails this)", last, first)
+		if last != nil {
+			firstTS := int64(binary.BigEndian.Uint64(first))
+			lastTS := int64(binary.BigEndian.Uint64(last))
+			if lastTS < firstTS {
+				return fmt.Sprintf("the last time index timestamp %d is less than the first %d (a zero-filled tail fails this)", lastTS, firstTS)
 			}
-			if rel < 0 {
+			if rel := int32(binary.BigEndian.Uint32(last[8:])); rel < 0 {
 				return fmt.Sprintf("the last time index offset %d is less than the base offset %d", base+int64(rel), base)
 			}
 		}
 	}
 	return ""
+}
+
+// indexEnds reads an index file's size and its first and last whole
+// entries (nil when it has none) without reading the rest: Kafka 2.2 counts
+// every whole slot of an existing file as an entry. ok is false when the
+// file cannot be read.
+func indexEnds(path string, entrySize int64) (size int64, last, first []byte, ok bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, nil, nil, false
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0, nil, nil, false
+	}
+	size = st.Size()
+	n := size / entrySize
+	if n == 0 {
+		return size, nil, nil, true
+	}
+	first, last = make([]byte, entrySize), make([]byte, entrySize)
+	if _, err := f.ReadAt(first, 0); err != nil {
+		return 0, nil, nil, false
+	}
+	if _, err := f.ReadAt(last, (n-1)*entrySize); err != nil {
+		return 0, nil, nil, false
+	}
+	return size, last, first, true
 }
 
 // readNextOffset is Kafka's LogSegment.readNextOffset for a .log(.swap):
