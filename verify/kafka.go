@@ -273,6 +273,8 @@ func kafkaRecovery(t Target, p *segment.Partition, res *PartitionResult, v Kafka
 			}
 			total.add(ll)
 			add(KafkaAction{Action: "delete-segment", File: later.Name, BytesLost: later.Size, RecordsLost: ll.Records, Lost: &ll,
+				// LogLoader.recoverLog → removeAndDeleteSegmentsAsync →
+				// LocalLog.deleteSegmentFiles (renamed .deleted, removed later).
 				Detail: "all segments after a truncated one are deleted (LogLoader.recoverLog: \"Corruption found in segment\", removeAndDeleteSegmentsAsync)"})
 		}
 		kr.Lost = &total
