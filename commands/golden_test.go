@@ -121,10 +121,11 @@ func TestIndexRebuildOutputAndApply(t *testing.T) {
 	part := dir + "/logs/orders-0"
 	// The sample's indexes are valid but not what recovery writes: left
 	// alone by --apply, rewritten with --force.
+	copied := testutil.ContentTree(t, part)
 	if _, errOut, code := run(t, "index", "rebuild", "--apply", part); code != ExitOK {
 		t.Fatalf("--apply with nothing harmful: exit %d: %s", code, errOut)
 	}
-	testutil.RequireTreesEqual(t, testutil.ContentTree(t, sample+"/orders-0"), testutil.ContentTree(t, part))
+	testutil.RequireTreesEqual(t, copied, testutil.ContentTree(t, part))
 	if _, _, code := run(t, "index", "rebuild", "--apply", "--force", part); code != ExitUsage {
 		t.Fatalf("--apply --force without --quarantine: exit %d, want usage error", code)
 	}
