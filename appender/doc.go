@@ -11,7 +11,11 @@
 //   - UnifiedLog.java / LocalLog.java: offset assignment, segment rolling,
 //     the leader-epoch cache (LeaderEpochFileCache.assign)
 //   - ProducerStateManager.java: the last stable offset recorded with an
-//     aborted transaction (lastStableOffset(CompletedTxn))
+//     aborted transaction (lastStableOffset(CompletedTxn)), and the producer
+//     state snapshots (<offset>.snapshot, ProducerSnapshot.json version 1)
+//     taken on every roll at the new segment's base offset and on Close at
+//     the log end offset, with one entry per idempotent or transactional
+//     producer (empty when none wrote), as takeSnapshot writes them
 //
 // # Index layout: appended, not preallocated
 //
@@ -45,10 +49,9 @@
 //
 // # Not modelled
 //
-// Producer state snapshots (<offset>.snapshot) are not written on roll; a
-// broker rebuilds producer state from the log when a snapshot is missing.
-// Sequence numbers and producer epochs are not validated against producer
-// state, and transactions are tracked only from the batches a Writer reads in
+// Producer ids are not expired (producer.id.expiration.ms: the broker drops
+// expired entries when it loads a snapshot). Sequence numbers and producer
+// epochs are not validated against producer state, and transactions are tracked only from the batches a Writer reads in
 // the active segment at open and appends itself: a transaction whose first
 // batch lies in an older segment is recorded in the .txnindex with the marker's
 // offset as its first offset. segment.ms rolling is not modelled either.

@@ -41,6 +41,7 @@ type Writer struct {
 	epoch      int32
 	epochs     []state.EpochEntry
 	ongoing    []openTxn // ongoing transactions in first-offset order (ProducerStateManager.ongoingTxns)
+	producers  *producerState
 	rolled     int
 	err        error // sticky write failure
 	closed     bool
@@ -141,6 +142,7 @@ func (w *Writer) create() error {
 		return err
 	}
 	w.seg = seg
+	w.producers = newProducerState(0)
 	if w.opts.Fsync != FsyncNever {
 		if err := fsutil.SyncDir(w.logDir); err != nil {
 			return err
@@ -196,6 +198,9 @@ func (w *Writer) load() error {
 		return err
 	}
 	w.nextOffset = w.seg.nextOffset
+	if err := w.loadProducers(p); err != nil {
+		return err
+	}
 	return w.loadEpochs()
 }
 
@@ -361,6 +366,7 @@ func (w *Writer) Append(batch []byte) (baseOffset int64, err error) {
 	w.nextOffset = last + 1
 	w.seg.nextOffset = last + 1
 	w.seg.onAppend(pos, last, maxTs, int64(len(batch)), &w.opts)
+	w.producers.apply(b, batch, base, last, maxTs, w.decoder)
 	if b.Magic >= 2 && b.ProducerID >= 0 && b.IsTransactional() {
 		if err := w.trackTxn(b, batch, base, last, true); err != nil {
 			w.err = err
@@ -495,8 +501,9 @@ func (w *Writer) markerType(b *format.Batch, raw []byte) (format.ControlType, bo
 	return c.Type, true
 }
 
-// roll closes the active segment (final time-index entry, fsync per policy)
-// and starts a new one at the log end offset (LocalLog.roll).
+// roll closes the active segment (final time-index entry, fsync per policy),
+// starts a new one at the log end offset (LocalLog.roll) and takes a
+// producer snapshot named by its base offset (UnifiedLog.roll).
 func (w *Writer) roll() error {
 	if err := w.seg.close(w.opts.Fsync != FsyncNever); err != nil {
 		w.err = err
@@ -512,6 +519,11 @@ func (w *Writer) roll() error {
 	}
 	w.seg = seg
 	w.rolled++
+	w.producers.lastMap = w.nextOffset
+	if err := w.takeSnapshot(); err != nil {
+		w.err = err
+		return err
+	}
 	return nil
 }
 
@@ -540,8 +552,12 @@ func (w *Writer) Close() error {
 	}
 	w.closed = true
 	var err error
+	if w.err == nil {
+		// UnifiedLog.close takes a snapshot at the log end offset.
+		err = w.takeSnapshot()
+	}
 	if w.seg != nil {
-		err = w.seg.close(w.opts.Fsync != FsyncNever)
+		err = errors.Join(err, w.seg.close(w.opts.Fsync != FsyncNever))
 	}
 	if w.release != nil {
 		err = errors.Join(err, w.release())

@@ -238,6 +238,23 @@ func TestAppendTransactionAndRaw(t *testing.T) {
 	if len(txns) != 1 || txns[0] != (state.AbortedTxn{ProducerID: 77, FirstOffset: 0, LastOffset: 3, LastStableOffset: 4}) {
 		t.Errorf("txnindex %+v", txns)
 	}
+	// On close the producer snapshot at the log end offset records the
+	// producer as ProducerStateManager does after the abort marker.
+	b, err = os.ReadFile(filepath.Join(dir, segment.FileName(4, segment.SnapshotSuffix)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := state.DecodeProducerSnapshot(b)
+	if err != nil || len(snap.Entries) != 1 {
+		t.Fatalf("snapshot %+v %v", snap, err)
+	}
+	if e := snap.Entries[0]; e.ProducerID != 77 || e.ProducerEpoch != 3 || e.LastSequence != 12 || e.LastOffset != 2 ||
+		e.OffsetDelta != 0 || e.CoordinatorEpoch != 9 || e.CurrentTxnFirstOffset != -1 {
+		t.Errorf("snapshot entry %+v", e)
+	}
+	if _, _, code := runKseg(t, "verify", logDir); code != ExitOK {
+		t.Errorf("verify after append: exit %d", code)
+	}
 	// Copy the whole log into another partition as raw batches.
 	raw, _ := os.ReadFile(filepath.Join(dir, segment.FileName(0, segment.LogSuffix)))
 	dir2 := filepath.Join(logDir, "copy-0")

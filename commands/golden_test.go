@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -54,8 +55,11 @@ func TestDumpGolden(t *testing.T) {
 		{"lookup-timestamp", []string{"lookup", "--timestamp", "1704067211500", o}, 0},
 		{"lookup-legacy-noindex-segment", []string{"lookup", "--offset", "8", sample + "/legacy-v0-0/00000000000000000000.log"}, 0},
 		{"index-rebuild-up-to-date", []string{"index", "rebuild", "--index-interval-bytes", "256", o}, 0},
-		{"index-rebuild-default-interval", []string{"index", "rebuild", o}, 1},
-		{"index-rebuild-json", []string{"index", "rebuild", "--json", "--index-interval-bytes", "128", sample + "/legacy-v1-0"}, 1},
+		// Indexes that differ from the recovery rule with every entry valid
+		// are left alone (exit 0) unless --force.
+		{"index-rebuild-default-interval", []string{"index", "rebuild", o}, 0},
+		{"index-rebuild-force", []string{"index", "rebuild", "--force", o}, 1},
+		{"index-rebuild-json", []string{"index", "rebuild", "--json", "--index-interval-bytes", "128", sample + "/legacy-v1-0"}, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -115,13 +119,72 @@ func TestIndexRebuildOutputAndApply(t *testing.T) {
 	dir := t.TempDir()
 	testutil.CopyTree(t, sample, dir+"/logs")
 	part := dir + "/logs/orders-0"
-	if _, _, code := run(t, "index", "rebuild", "--apply", part); code != ExitUsage {
-		t.Fatalf("--apply without --quarantine: exit %d, want usage error", code)
+	// The sample's indexes are valid but not what recovery writes: left
+	// alone by --apply, rewritten with --force.
+	copied := testutil.ContentTree(t, part)
+	if _, errOut, code := run(t, "index", "rebuild", "--apply", part); code != ExitOK {
+		t.Fatalf("--apply with nothing harmful: exit %d: %s", code, errOut)
 	}
+	testutil.RequireTreesEqual(t, copied, testutil.ContentTree(t, part))
+	if _, _, code := run(t, "index", "rebuild", "--apply", "--force", part); code != ExitUsage {
+		t.Fatalf("--apply --force without --quarantine: exit %d, want usage error", code)
+	}
+	if _, errOut, code := run(t, "index", "rebuild", "--apply", "--force", "--quarantine", dir+"/q", part); code != ExitOK {
+		t.Fatalf("apply: exit %d: %s", code, errOut)
+	}
+	if _, _, code := run(t, "index", "rebuild", "--force", part); code != ExitOK {
+		t.Fatalf("second dry run should find nothing to do, exit %d", code)
+	}
+	// --output writes every rebuilt file, those already up to date too.
+	out2 := t.TempDir()
+	if _, errOut, code := run(t, "index", "rebuild", "--output", out2, part); code != ExitOK {
+		t.Fatalf("--output: exit %d: %s", code, errOut)
+	}
+	for name := range testutil.ContentTree(t, part) {
+		if strings.HasSuffix(name, ".index") || strings.HasSuffix(name, ".timeindex") {
+			if _, err := os.Stat(filepath.Join(out2, name)); err != nil {
+				t.Errorf("--output lacks the up-to-date %s: %v", name, err)
+			}
+		}
+	}
+}
+
+// TestIndexRebuildClassifies: a missing index and a harmful one are rebuilt
+// (dry run exit 1), a valid one that differs from the recovery rule is left
+// alone, and --apply changes exactly the two (issue 11 item 10).
+func TestIndexRebuildClassifies(t *testing.T) {
+	dir := t.TempDir()
+	testutil.CopyTree(t, sample, dir+"/logs")
+	part := dir + "/logs/orders-0"
+	if err := os.Remove(part + "/00000000000000000020.index"); err != nil {
+		t.Fatal(err)
+	}
+	testutil.MustSetInt32BE(t, part+"/00000000000000000000.index", 4, 1) // position inside a batch
+	before := testutil.ContentTree(t, part)
+	out, _, code := run(t, "index", "rebuild", part)
+	if code != ExitFindings {
+		t.Fatalf("dry run: exit %d\n%s", code, out)
+	}
+	for _, want := range []string{"00000000000000000000.index: harmful (position-inside-batch:", "00000000000000000020.index: missing; rebuild writes",
+		"00000000000000000000.timeindex: differs from the recovery rule, every entry valid: left alone"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan lacks %q:\n%s", want, out)
+		}
+	}
+	testutil.RequireTreesEqual(t, before, testutil.ContentTree(t, part))
 	if _, errOut, code := run(t, "index", "rebuild", "--apply", "--quarantine", dir+"/q", part); code != ExitOK {
 		t.Fatalf("apply: exit %d: %s", code, errOut)
 	}
+	after := testutil.ContentTree(t, part)
+	for name := range after {
+		if after[name] != before[name] && name != "00000000000000000000.index" && name != "00000000000000000020.index" {
+			t.Errorf("apply changed %s", name)
+		}
+	}
+	if after["00000000000000000000.index"] == before["00000000000000000000.index"] {
+		t.Error("the harmful index was not rebuilt")
+	}
 	if _, _, code := run(t, "index", "rebuild", part); code != ExitOK {
-		t.Fatalf("second dry run should find nothing to do, exit %d", code)
+		t.Errorf("after apply: exit %d", code)
 	}
 }

@@ -122,13 +122,14 @@ func indexCommand() *cli.Command {
 		Usage: "offset and time index tools",
 		Subcommands: []*cli.Command{{
 			Name:      "rebuild",
-			Usage:     "regenerate .index/.timeindex from the .log exactly as Kafka's log recovery does (dry run unless --apply)",
+			Usage:     "regenerate .index/.timeindex from the .log exactly as Kafka's log recovery does (dry run unless --apply; exit 1 if a missing or harmful index needs it)",
 			ArgsUsage: "PATH (partition directory or .log segment)",
 			Flags: []cli.Flag{
 				&cli.IntFlag{Name: "index-interval-bytes", Value: segment.DefaultIndexIntervalBytes, Usage: "index.interval.bytes the broker uses"},
 				&cli.BoolFlag{Name: "apply", Usage: "write the rebuilt files into PATH (old files go to --quarantine)"},
 				&cli.StringFlag{Name: "quarantine", Usage: "directory outside every log dir that receives the replaced index files"},
-				&cli.StringFlag{Name: "output", Usage: "write the rebuilt files into this directory instead; PATH is not touched"},
+				&cli.StringFlag{Name: "output", Usage: "write every rebuilt file (up to date or not) into this directory instead; PATH is not touched"},
+				&cli.BoolFlag{Name: "force", Usage: "also rewrite indexes that differ from the recovery rule with every entry valid (left alone by default)"},
 				&cli.BoolFlag{Name: "json", Usage: "NDJSON plan/report"},
 			},
 			Action: runIndexRebuild,
@@ -172,6 +173,11 @@ func runIndexRebuild(c *cli.Context) error {
 			return err
 		}
 	}
+	lastBase, err := lastSegmentBase(part)
+	if err != nil {
+		return err
+	}
+	force := c.Bool("force")
 	changed := false
 	for _, s := range part.Segments {
 		rb, err := segment.RebuildIndexes(s, interval)
@@ -182,14 +188,23 @@ func runIndexRebuild(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
-		var written []string
+		if err := rb.Classify(diff, s.BaseOffset == lastBase); err != nil {
+			return err
+		}
+		// The files to write: in place, those that need a rebuild (and
+		// with --force those that merely differ); --output gets them all.
+		var todo []segment.IndexChange
 		needs := false
 		for _, d := range diff {
-			needs = needs || !d.Identical
+			needs = needs || d.Class.NeedsRebuild()
+			if out != "" || d.Class.NeedsRebuild() || (force && !d.Identical) {
+				todo = append(todo, d)
+			}
 		}
-		if needs && (apply || out != "") {
+		var written []string
+		if len(todo) > 0 && (apply || out != "") {
 			if apply && q == nil {
-				for _, d := range diff {
+				for _, d := range todo {
 					if d.Exists && !d.Identical && qdir == "" {
 						return usagef("--apply replaces existing index files: give --quarantine DIR (outside the log dir) to keep them")
 					}
@@ -205,18 +220,31 @@ func runIndexRebuild(c *cli.Context) error {
 					defer q.Close()
 				}
 			}
-			written, err = rb.Write(diff, segment.WriteOptions{OutputDir: out, Quarantine: q})
+			written, err = rb.Write(todo, segment.WriteOptions{OutputDir: out, Quarantine: q})
 			if err != nil {
 				return err
 			}
 		}
-		changed = changed || needs
-		dump.RebuildPlan(c.App.Writer, s, rb, diff, written, c.Bool("json"))
+		changed = changed || needs || (force && len(todo) > 0 && out == "")
+		dump.RebuildPlan(c.App.Writer, s, rb, diff, written, force, c.Bool("json"))
 	}
 	if changed && !apply && out == "" {
-		return ErrFindings // a dry run with something to do
+		return ErrFindings // a dry run with a missing or harmful index
 	}
 	return nil
+}
+
+// lastSegmentBase is the base offset of the partition directory's last
+// segment (the active one), also when PATH named one .log file.
+func lastSegmentBase(part *segment.Partition) (int64, error) {
+	if part.Partition >= 0 && len(part.Segments) > 0 {
+		return part.Segments[len(part.Segments)-1].BaseOffset, nil
+	}
+	whole, err := segment.OpenPartition(part.Dir)
+	if err != nil || len(whole.Segments) == 0 {
+		return -1, err
+	}
+	return whole.Segments[len(whole.Segments)-1].BaseOffset, nil
 }
 
 func logDirOr(logDir, dir string) string {

@@ -29,6 +29,7 @@ func repairCommand() *cli.Command {
 			&cli.BoolFlag{Name: "salvage", Usage: "cut mid-log bad ranges out by splitting segments at the next valid batch"},
 			&cli.Int64Flag{Name: "truncate-at", Value: -1, Usage: "cut the single .log file given at byte position POS (a batch boundary)"},
 			&cli.IntFlag{Name: "index-interval-bytes", Value: verify.DefaultIndexIntervalBytes, Usage: "index.interval.bytes used to rebuild indexes"},
+			&cli.StringFlag{Name: "kafka-version", Value: verify.DefaultKafkaVersion.String(), Usage: "broker release the plan's notes on what the broker would do refer to (1.1 to 4.x)"},
 			&cli.BoolFlag{Name: "json", Usage: "print the plan or report as JSON"},
 			&cli.StringFlag{Name: "report", Usage: "also write the JSON report to FILE"},
 		},
@@ -50,8 +51,12 @@ func runRepair(c *cli.Context) error {
 	if c.Int("index-interval-bytes") < 1 {
 		return usagef("repair: --index-interval-bytes must be positive")
 	}
+	kv, err := verify.ParseKafkaVersion(c.String("kafka-version"))
+	if err != nil {
+		return usageError{err}
+	}
 	plan, err := verify.PlanRepair(c.Context, c.Args().Slice(), verify.RepairOptions{Salvage: c.Bool("salvage"),
-		TruncateAt: at, IndexIntervalBytes: c.Int("index-interval-bytes")})
+		TruncateAt: at, IndexIntervalBytes: c.Int("index-interval-bytes"), KafkaVersion: kv})
 	if errors.Is(err, verify.ErrNotBoundary) {
 		return usageError{err}
 	}
@@ -98,9 +103,16 @@ func writeRepairReport(c *cli.Context, rep *verify.Report) error {
 
 func formatReport(rep *verify.Report) string {
 	var sb strings.Builder
+	if len(rep.Actions) > 0 {
+		fmt.Fprintf(&sb, "repair plan (notes on the broker refer to Kafka %s); each action changes exactly the files listed under it\n", rep.KafkaVersion)
+	}
 	for _, a := range rep.Actions {
-		fmt.Fprintf(&sb, "%s: %s %s/%s", a.Status, a.Kind, a.Partition, a.File)
-		if a.Position >= 0 && a.Kind != verify.ActionRebuildIndex && a.Kind != verify.ActionRemoveTemp {
+		name := a.File
+		if a.Partition != "" {
+			name = a.Partition + "/" + a.File
+		}
+		fmt.Fprintf(&sb, "%s: %s %s", a.Status, a.Kind, name)
+		if a.Position >= 0 && a.Kind != verify.ActionRebuildIndex && a.Kind != verify.ActionRemoveTemp && a.Kind != verify.ActionRemoveSnapshot {
 			fmt.Fprintf(&sb, " at position %d (%d of %d bytes cut", a.Position, a.Size-a.Position, a.Size)
 			if a.BytesRemoved != a.Size-a.Position {
 				fmt.Fprintf(&sb, ", %d leave the log", a.BytesRemoved)
@@ -120,6 +132,16 @@ func formatReport(rep *verify.Report) string {
 		}
 		for _, p := range a.Pieces {
 			fmt.Fprintf(&sb, "  new segment %s from bytes [%d, %d)\n", p.File, p.Start, p.End)
+		}
+		if a.Lost != nil {
+			fmt.Fprintf(&sb, "  loses %s\n", a.Lost)
+		}
+		for _, f := range a.Files {
+			fmt.Fprintf(&sb, "  %s %s", f.Change, filepath.Base(f.Path))
+			if f.Detail != "" {
+				sb.WriteString(": " + f.Detail)
+			}
+			sb.WriteString("\n")
 		}
 		if a.Error != "" {
 			fmt.Fprintf(&sb, "  error: %s\n", a.Error)

@@ -31,6 +31,7 @@ func verifyCommand() *cli.Command {
 			&cli.BoolFlag{Name: "json", Usage: "NDJSON: one object per finding, partition and recovery plan, then a summary"},
 			&cli.StringFlag{Name: "color", Value: "auto", Usage: "auto|always|never (auto honours NO_COLOR)"},
 			&cli.BoolFlag{Name: "what-would-kafka-do", Usage: "show what the broker's recovery would do at its next start after an unclean shutdown"},
+			&cli.StringFlag{Name: "kafka-version", Value: verify.DefaultKafkaVersion.String(), Usage: "broker release whose recovery --what-would-kafka-do simulates (1.1 to 4.x; see the README for the differences modelled)"},
 			&cli.IntFlag{Name: "max-findings", Value: verify.DefaultMaxFindingsPerFile, Usage: "findings listed per file (the rest are counted)"},
 		},
 		Action: runVerify,
@@ -48,9 +49,13 @@ func runVerify(c *cli.Context) error {
 	if c.Int("workers") < 1 {
 		return usagef("--workers must be at least 1")
 	}
+	kv, err := verify.ParseKafkaVersion(c.String("kafka-version"))
+	if err != nil {
+		return usageError{err}
+	}
 	out := &verifyOutput{w: c.App.Writer, json: c.Bool("json"), colour: colour}
 	opts := verify.Options{Deep: c.Bool("deep-iteration"), Workers: c.Int("workers"),
-		MaxFindingsPerFile: c.Int("max-findings"), WhatWouldKafkaDo: c.Bool("what-would-kafka-do"),
+		MaxFindingsPerFile: c.Int("max-findings"), WhatWouldKafkaDo: c.Bool("what-would-kafka-do"), KafkaVersion: kv,
 		OnFinding: out.finding, OnPartition: out.partition}
 	targets, dirFindings, err := verify.Resolve(c.Args().Slice())
 	if err != nil {
@@ -154,7 +159,7 @@ type partitionJSON struct {
 }
 
 func formatKafka(k *verify.KafkaRecovery) string {
-	s := fmt.Sprintf("what would kafka do: %s (recovery point %d", k.Partition, k.RecoveryPoint)
+	s := fmt.Sprintf("what would kafka %s do: %s (recovery point %d", k.KafkaVersion, k.Partition, k.RecoveryPoint)
 	if k.CleanShutdownMarker {
 		s += "; .kafka_cleanshutdown present: a clean start would skip recovery"
 	}
@@ -171,15 +176,18 @@ func formatKafka(k *verify.KafkaRecovery) string {
 		if a.Action == "truncate" || a.Action == "split-segment" {
 			s += " at position " + strconv.FormatInt(a.Position, 10)
 		}
-		if a.BytesLost > 0 || a.RecordsLost > 0 {
-			s += fmt.Sprintf(" (loses %d bytes, %d records)", a.BytesLost, a.RecordsLost)
+		if a.Lost != nil {
+			s += fmt.Sprintf(" (loses %d bytes, %s)", a.BytesLost, a.Lost)
 		}
 		if a.Detail != "" {
 			s += ": " + a.Detail
 		}
 		s += "\n"
 	}
-	return s + fmt.Sprintf("  total lost: %d bytes, %d records\n", k.BytesLost, k.RecordsLost)
+	if k.Lost == nil {
+		return s + "  nothing lost\n"
+	}
+	return s + fmt.Sprintf("  total lost: %d bytes, %s\n", k.BytesLost, k.Lost)
 }
 
 func (o *verifyOutput) finish(sum *verify.Summary) error {

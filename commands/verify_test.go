@@ -139,6 +139,20 @@ func TestVerifyCLI(t *testing.T) {
 	if !strings.Contains(out, `"action":"truncate"`) {
 		t.Errorf("no truncate in the recovery simulation:\n%s", out)
 	}
+	// The version simulated is in every prediction, and the lost offsets
+	// include the damaged batch (offsets 15..19) and segment 1 (50..99).
+	if !strings.Contains(out, `"kafkaVersion":"4.0"`) || !strings.Contains(out, `"lost":{"fromOffset":15,"toOffset":99,"records":85,"exact":true}`) {
+		t.Errorf("no version or loss in the recovery simulation:\n%s", out)
+	}
+	out, _, _ = runKseg(t, "verify", "--what-would-kafka-do", "--kafka-version", "2.2", logDir)
+	for _, want := range []string{"what would kafka 2.2 do: t-0", "loses ", "offsets 15..49 (35 records)", "total lost: ", "offsets 15..99 (85 records)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text prediction lacks %q:\n%s", want, out)
+		}
+	}
+	if _, _, code := runKseg(t, "verify", "--what-would-kafka-do", "--kafka-version", "0.8", logDir); code != ExitUsage {
+		t.Errorf("--kafka-version 0.8: exit %d, want %d", code, ExitUsage)
+	}
 }
 
 func TestVerifyExitCodes(t *testing.T) {
@@ -206,6 +220,46 @@ func TestRepairCLI(t *testing.T) {
 	}
 	if _, _, code := runKseg(t, "repair", "--truncate-at", "7", logDir); code != ExitUsage {
 		t.Fatalf("--truncate-at on a dir: exit %d", code)
+	}
+}
+
+// TestRepairClampsCheckpointsCLI: a torn tail whose header is intact, with
+// the recovery point and high watermark at the old log end offset: verify
+// fails; the plan names the lost offsets and the checkpoint clamps; after
+// --apply, verify exits 0 (issue 11 items 6 and 9).
+func TestRepairClampsCheckpointsCLI(t *testing.T) {
+	logDir, pos := makeLogDir(t)
+	testutil.MustTruncate(t, seg(logDir, 50), pos[1][9]+100) // batch 95..99 torn, header intact
+	for _, name := range []string{"recovery-point-offset-checkpoint", "replication-offset-checkpoint"} {
+		if err := os.WriteFile(filepath.Join(logDir, name), []byte("0\n1\nt 0 100\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, code := runKseg(t, "verify", logDir); code != ExitFindings {
+		t.Fatalf("verify before repair: exit %d", code)
+	}
+	out, _, code := runKseg(t, "repair", logDir)
+	for _, want := range []string{"repair plan (notes on the broker refer to Kafka 4.0)",
+		"planned: truncate-tail t-0/00000000000000000050.log", "  loses offsets 95..99 (5 records)",
+		"planned: clamp-checkpoint recovery-point-offset-checkpoint", "t-0 recovery point 100 → 95 (offsets 95..99 named by it are gone)",
+		"planned: clamp-checkpoint replication-offset-checkpoint", "t-0 high watermark 100 → 95",
+		"  replace replication-offset-checkpoint: "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan lacks %q:\n%s", want, out)
+		}
+	}
+	if code != ExitFindings {
+		t.Errorf("dry run: exit %d", code)
+	}
+	if out, errOut, code := runKseg(t, "repair", "--apply", "--quarantine", t.TempDir(), logDir); code != ExitOK {
+		t.Fatalf("apply: exit %d\n%s%s", code, out, errOut)
+	}
+	if out, _, code := runKseg(t, "verify", logDir); code != ExitOK {
+		t.Fatalf("verify after repair: exit %d\n%s", code, out)
+	}
+	b, err := os.ReadFile(filepath.Join(logDir, "replication-offset-checkpoint"))
+	if err != nil || string(b) != "0\n1\nt 0 95\n" {
+		t.Errorf("replication-offset-checkpoint %q %v", b, err)
 	}
 }
 

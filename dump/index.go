@@ -240,7 +240,11 @@ func LookupError(w io.Writer, code, message string) {
 }
 
 // RebuildPlan prints what an index rebuild would change (or changed).
-func RebuildPlan(w io.Writer, s *segment.Segment, rb *segment.Rebuilt, diff []segment.IndexChange, written []string, asJSON bool) {
+//
+// Each file is judged (IndexChange.Class): up to date; missing, harmful or
+// zero-tailed (rebuilt); or differing from the recovery rule with every
+// entry valid, which is left alone unless force.
+func RebuildPlan(w io.Writer, s *segment.Segment, rb *segment.Rebuilt, diff []segment.IndexChange, written []string, force, asJSON bool) {
 	if asJSON {
 		logErr := ""
 		if rb.LogErr != nil {
@@ -256,12 +260,20 @@ func RebuildPlan(w io.Writer, s *segment.Segment, rb *segment.Rebuilt, diff []se
 	for _, d := range diff {
 		switch {
 		case d.Identical:
-			fmt.Fprintf(w, "  %s: up to date (%d entries)\n", baseName(d.Path), d.NewEntries)
+			fmt.Fprintf(w, "  %s: up to date (%d entries): byte-identical to what recovery writes\n", baseName(d.Path), d.NewEntries)
 		case !d.Exists:
-			fmt.Fprintf(w, "  %s: missing; would write %d entries (%d bytes)\n", baseName(d.Path), d.NewEntries, d.NewSize)
+			fmt.Fprintf(w, "  %s: missing; rebuild writes %d entries (%d bytes)\n", baseName(d.Path), d.NewEntries, d.NewSize)
 		default:
-			fmt.Fprintf(w, "  %s: %d entries (%d bytes) -> %d entries (%d bytes): %d added, %d removed\n",
-				baseName(d.Path), d.OldEntries, d.OldSize, d.NewEntries, d.NewSize, d.Added, d.Removed)
+			what := fmt.Sprintf("%d entries (%d bytes) -> %d entries (%d bytes): %d added, %d removed",
+				d.OldEntries, d.OldSize, d.NewEntries, d.NewSize, d.Added, d.Removed)
+			switch {
+			case d.Class.NeedsRebuild():
+				fmt.Fprintf(w, "  %s: %s (%s); rebuild: %s\n", baseName(d.Path), d.Class, d.Reason, what)
+			case force:
+				fmt.Fprintf(w, "  %s: differs from the recovery rule, every entry valid; rewritten (--force): %s\n", baseName(d.Path), what)
+			default:
+				fmt.Fprintf(w, "  %s: differs from the recovery rule, every entry valid: left alone (--force rewrites it: %s)\n", baseName(d.Path), what)
+			}
 		}
 	}
 	for _, p := range written {

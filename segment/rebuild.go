@@ -33,7 +33,7 @@ type Rebuilt struct {
 // the recovery rule with the given index.interval.bytes. Like recovery it
 // stops at the first invalid batch; LogErr says why.
 func RebuildIndexes(s *Segment, interval int) (*Rebuilt, error) {
-	return rebuild(s, interval, false)
+	return rebuild(s, interval, false, s.BaseOffset, 0, 0)
 }
 
 // RebuildIndexesSkippingBadRanges indexes every usable batch of the segment
@@ -41,17 +41,32 @@ func RebuildIndexes(s *Segment, interval int) (*Rebuilt, error) {
 // corrupt ranges instead of stopping: the indexes of a segment that repair
 // has salvaged, whose entries must never point into a bad range.
 func RebuildIndexesSkippingBadRanges(s *Segment, interval int) (*Rebuilt, error) {
-	return rebuild(s, interval, true)
+	return rebuild(s, interval, true, s.BaseOffset, 0, 0)
 }
 
-func rebuild(s *Segment, interval int, skipBad bool) (*Rebuilt, error) {
+// RebuildIndexesRange is RebuildIndexesSkippingBadRanges for a segment file
+// that will hold exactly bytes [start, end) of s's .log and be named by base
+// (a segment cut at end, or a piece of a split): positions count from start.
+// Repair plans use it to say which index files a cut will change before
+// making the cut.
+func RebuildIndexesRange(s *Segment, interval int, base, start, end int64) (*Rebuilt, error) {
+	if start < 0 || end <= start {
+		b := index.NewBuilder(base, interval)
+		res := &Rebuilt{Segment: s}
+		res.OffsetIdx, res.TimeIdx = b.Finish()
+		return res, nil
+	}
+	return rebuild(s, interval, true, base, start, end)
+}
+
+func rebuild(s *Segment, interval int, skipBad bool, base, start, end int64) (*Rebuilt, error) {
 	f, err := s.Open()
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	b := index.NewBuilder(s.BaseOffset, interval)
-	r := format.NewBatchReader(f.Log, f.LogSize, format.ReaderOptions{File: s.Name()})
+	b := index.NewBuilder(base, interval)
+	r := format.NewBatchReader(f.Log, f.LogSize, format.ReaderOptions{File: s.Name(), Start: start, End: end})
 	res := &Rebuilt{Segment: s}
 	prev := int64(-1)
 	for {
@@ -90,7 +105,7 @@ func rebuild(s *Segment, interval int, skipBad bool) (*Rebuilt, error) {
 		if skipBad && firstOffset(bt) <= prev {
 			continue // an offset regression: not usable
 		}
-		b.Add(bt.Position, bt.LastOffset(), bt.MaxTimestamp, bt.Size())
+		b.Add(bt.Position-start, bt.LastOffset(), bt.MaxTimestamp, bt.Size())
 		prev = bt.LastOffset()
 	}
 	res.ValidBytes = r.ValidBytes()
@@ -123,6 +138,111 @@ type IndexChange struct {
 	Added      int    `json:"added"`   // entries in the new file but not the old
 	Removed    int    `json:"removed"` // entries in the old file but not the new
 	Identical  bool   `json:"identical"`
+	// Class judges the file on disk (set by Classify): one of the
+	// IndexClass values.
+	Class IndexClass `json:"class,omitempty"`
+	// Reason says why a harmful file is harmful.
+	Reason string `json:"reason,omitempty"`
+}
+
+// IndexClass is how `index rebuild` judges an index file against what
+// recovery would write.
+type IndexClass string
+
+// Index classes. Missing, harmful and zero-tail files need a rebuild; a file
+// that differs from the recovery rule with every entry valid (a broker's
+// append-time index: restarts reset its byte counter, the time index of an
+// uncompressed batch names the max-timestamp record's offset, legacy message
+// sets are indexed per append) is left alone unless forced.
+const (
+	ClassUpToDate IndexClass = "up-to-date"
+	ClassMissing  IndexClass = "missing"
+	ClassHarmful  IndexClass = "harmful"
+	ClassZeroTail IndexClass = "zero-tail"
+	ClassValid    IndexClass = "valid-differs"
+)
+
+// NeedsRebuild reports whether the class calls for a rebuild.
+func (c IndexClass) NeedsRebuild() bool {
+	return c == ClassMissing || c == ClassHarmful || c == ClassZeroTail
+}
+
+// Classify sets Class (and Reason) of every change, judging each existing
+// file that differs from the rebuild with the checks verify uses: the
+// sanity checks, every entry against the log (JudgeOffsetEntry for the
+// offset index, VerifyTimeIndex for the time index), and a zero-filled tail,
+// benign only in the active (last) segment, whose indexes the broker
+// preallocates.
+func (r *Rebuilt) Classify(changes []IndexChange, active bool) error {
+	var f *Files
+	for i := range changes {
+		c := &changes[i]
+		switch {
+		case !c.Exists:
+			c.Class = ClassMissing
+			continue
+		case c.Identical:
+			c.Class = ClassUpToDate
+			continue
+		}
+		if f == nil {
+			s := *r.Segment
+			s.Index, s.TimeIndex = "", ""
+			for _, x := range changes {
+				if x.Exists && x.Kind == "index" {
+					s.Index = x.Path
+				} else if x.Exists {
+					s.TimeIndex = x.Path
+				}
+			}
+			var err error
+			if f, err = s.Open(); err != nil {
+				return err
+			}
+			defer f.Close()
+		}
+		var (
+			sanity   []index.Finding
+			entries  []IndexFinding
+			tail     index.TailState
+			err      error
+			verifyFn func() ([]IndexFinding, error)
+		)
+		if c.Kind == "index" {
+			_, tail, err = f.Index.ValidEntries()
+			if err == nil {
+				sanity, err = f.Index.SanityCheck()
+			}
+			verifyFn = f.VerifyOffsetIndex
+		} else {
+			_, tail, err = f.TimeIndex.ValidEntries()
+			if err == nil {
+				sanity, err = f.TimeIndex.SanityCheck()
+			}
+			verifyFn = f.VerifyTimeIndex
+		}
+		if err == nil {
+			entries, err = verifyFn()
+		}
+		switch {
+		case err != nil:
+			c.Class, c.Reason = ClassHarmful, "unreadable: "+err.Error()
+		case len(sanity) > 0:
+			c.Class, c.Reason = ClassHarmful, sanity[0].Kind.String()+": "+sanity[0].Detail
+		case HasHarmful(entries):
+			for _, x := range entries {
+				if x.Severity == Harmful {
+					c.Class, c.Reason = ClassHarmful, x.Kind+": "+x.Detail
+					break
+				}
+			}
+		case tail.Kind == index.ZeroedTail && tail.Bytes > 0 && !active:
+			c.Class, c.Reason = ClassZeroTail, fmt.Sprintf("%d zero bytes after the entries of a segment that is not the last one: the broker counts them as entries", tail.Bytes)
+		default:
+			c.Class = ClassValid
+		}
+	}
+	return nil
 }
 
 // Diff compares the rebuilt indexes with the files on disk.
@@ -200,9 +320,11 @@ type WriteOptions struct {
 	Quarantine *fsutil.Quarantine
 }
 
-// Write writes the rebuilt indexes that differ from disk: temp file, fsync,
+// Write writes the rebuilt indexes of the given changes: temp file, fsync,
 // rename, fsync directory; an existing file is first copied to the
-// quarantine. It returns the paths written.
+// quarantine. In place, files already identical are skipped; with OutputDir
+// every given change is written, up to date or not. It returns the paths
+// written.
 func (r *Rebuilt) Write(changes []IndexChange, o WriteOptions) ([]string, error) {
 	fsys := o.FS
 	if fsys == nil {
@@ -210,7 +332,7 @@ func (r *Rebuilt) Write(changes []IndexChange, o WriteOptions) ([]string, error)
 	}
 	var written []string
 	for _, c := range changes {
-		if c.Identical {
+		if c.Identical && o.OutputDir == "" {
 			continue
 		}
 		data := r.OffsetIdx

@@ -41,6 +41,7 @@ type ActionResult struct {
 // Report is the JSON report of a repair run (STYLE.md §5.7).
 type Report struct {
 	SchemaVersion int            `json:"schemaVersion"`
+	KafkaVersion  KafkaVersion   `json:"kafkaVersion"`
 	Applied       bool           `json:"applied"`
 	Quarantine    string         `json:"quarantine,omitempty"`
 	Actions       []ActionResult `json:"actions"`
@@ -49,7 +50,7 @@ type Report struct {
 
 // PlanReport is the report of a dry run.
 func PlanReport(p *Plan) *Report {
-	r := &Report{SchemaVersion: ReportSchemaVersion, Actions: []ActionResult{}, Unresolved: p.Unresolved}
+	r := &Report{SchemaVersion: ReportSchemaVersion, KafkaVersion: p.KafkaVersion, Actions: []ActionResult{}, Unresolved: p.Unresolved}
 	for _, a := range p.Actions {
 		r.Actions = append(r.Actions, ActionResult{Action: a, Status: "planned", Quarantined: []fsutil.Entry{}})
 	}
@@ -71,7 +72,7 @@ func Apply(ctx context.Context, plan *Plan, opts ApplyOptions) (*Report, error) 
 	if opts.IndexIntervalBytes <= 0 {
 		opts.IndexIntervalBytes = DefaultIndexIntervalBytes
 	}
-	rep := &Report{SchemaVersion: ReportSchemaVersion, Applied: true, Actions: []ActionResult{}, Unresolved: plan.Unresolved}
+	rep := &Report{SchemaVersion: ReportSchemaVersion, KafkaVersion: plan.KafkaVersion, Applied: true, Actions: []ActionResult{}, Unresolved: plan.Unresolved}
 	if plan.NothingToDo() {
 		return rep, nil
 	}
@@ -101,6 +102,12 @@ func Apply(ctx context.Context, plan *Plan, opts ApplyOptions) (*Report, error) 
 		}
 		ar := ActionResult{Action: a, Status: "done", Quarantined: []fsutil.Entry{}}
 		ap.cur = &ar
+		ap.planned = map[string]bool{}
+		for _, f := range a.Files {
+			if f.Change == ChangeCreate || f.Change == ChangeReplace {
+				ap.planned[filepath.Clean(f.Path)] = true
+			}
+		}
 		err := ap.do(a)
 		if err != nil {
 			ar.Status, ar.Error = "failed", err.Error()
@@ -121,6 +128,9 @@ type applier struct {
 	q        *fsutil.Quarantine
 	interval int
 	cur      *ActionResult
+	// planned: the files the current action's plan lists as created or
+	// replaced; index rebuilds write no other file.
+	planned map[string]bool
 }
 
 func (ap *applier) save(path string, start, end int64, note string) error {
@@ -149,8 +159,8 @@ func (ap *applier) saveIfExists(path, note string) (bool, error) {
 
 func (ap *applier) do(a Action) error {
 	switch a.Kind {
-	case ActionRemoveTemp:
-		if _, err := ap.saveIfExists(a.Path, "kseg temp file"); err != nil {
+	case ActionRemoveTemp, ActionRemoveSnapshot:
+		if _, err := ap.saveIfExists(a.Path, string(a.Kind)); err != nil {
 			return err
 		}
 		return ap.remove(a.Path)
@@ -167,8 +177,38 @@ func (ap *applier) do(a Action) error {
 		return ap.rebuildIndexes(a.Path)
 	case ActionSplit:
 		return ap.split(a)
+	case ActionClampCheckpoint:
+		return ap.clamp(a)
 	}
 	return fmt.Errorf("kseg/verify: unknown action %q", a.Kind)
+}
+
+// clamp quarantines a checkpoint file and rewrites it with the planned
+// entries lowered (temp → fsync → rename → fsync dir).
+func (ap *applier) clamp(a Action) error {
+	b, err := os.ReadFile(a.Path)
+	if err != nil {
+		return fmt.Errorf("kseg/verify: %w", err)
+	}
+	nb, err := clampCheckpoint(b, a.File, a.Clamps)
+	if err != nil {
+		return err
+	}
+	if string(nb) == string(b) {
+		return nil // an interrupted run already wrote it
+	}
+	if err := ap.save(a.Path, 0, int64(len(b)), "checkpoint entries above the log end offset lowered"); err != nil {
+		return err
+	}
+	perm := os.FileMode(0o644)
+	if st, err := os.Stat(a.Path); err == nil {
+		perm = st.Mode().Perm()
+	}
+	if err := fsutil.WriteFileAtomic(ap.fs, a.Path, nb, perm); err != nil {
+		return err
+	}
+	ap.cur.Replaced = append(ap.cur.Replaced, a.Path)
+	return nil
 }
 
 // split: quarantine [first bad start, size) of the original and its
@@ -255,7 +295,8 @@ func (ap *applier) writePiece(src, dst string, p *Piece) error {
 }
 
 // rebuildIndexes quarantines the existing .index/.timeindex of the segment
-// at logPath and writes rebuilt ones atomically.
+// at logPath and writes rebuilt ones atomically: only the ones the plan
+// lists (an index the plan leaves alone is never touched).
 func (ap *applier) rebuildIndexes(logPath string) error {
 	ixPath, tiPath := indexPaths(logPath)
 	ix, ti, err := BuildIndexes(logPath, ap.interval)
@@ -266,6 +307,9 @@ func (ap *applier) rebuildIndexes(logPath string) error {
 		path string
 		data []byte
 	}{{ixPath, ix}, {tiPath, ti}} {
+		if !ap.planned[filepath.Clean(f.path)] {
+			continue
+		}
 		if same, _ := fileEquals(f.path, f.data); same {
 			continue // already rebuilt by an interrupted run
 		}

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/kseg/kseg/segment"
 	"github.com/kseg/kseg/state"
@@ -194,4 +195,104 @@ func (r *dirReporter) finish() {
 		f.File, f.Path = filepath.Base(r.path), r.path
 		r.emit(f)
 	}
+}
+
+// clampedCheckpoints are the log-dir checkpoints whose entries above a
+// partition's log end offset the broker lowers at its next start, and so
+// repair lowers after a cut:
+//   - recovery-point-offset-checkpoint: LogLoader.recoverLog returns
+//     min(recoveryPointCheckpoint, logEndOffset) as the new recovery point
+//     (storage/.../log/LogLoader.java), which LogManager checkpoints.
+//   - replication-offset-checkpoint (high watermarks): Partition.createLog
+//     passes the checkpointed value to UnifiedLog.updateHighWatermark,
+//     "upper bounded by the log end offset" (core/src/main/scala/kafka/
+//     cluster/Partition.scala, kafka/log/UnifiedLog.scala), and
+//     ReplicaManager checkpoints it.
+var clampedCheckpoints = []struct{ file, what string }{
+	{"recovery-point-offset-checkpoint", "recovery point"},
+	{"replication-offset-checkpoint", "high watermark"},
+}
+
+// planCheckpointClamps adds one clamp-checkpoint action per checkpoint
+// file whose entries for the planned partitions exceed their log end
+// offset after the plan. Only whole partitions are judged (a segment
+// target does not know the log end offset).
+func planCheckpointClamps(targets []Target, parts []*partPlan, plan *Plan) error {
+	type tp struct {
+		topic     string
+		partition int32
+	}
+	byDir := map[string]map[tp]*partPlan{}
+	var dirs []string
+	for i, t := range targets {
+		pp := parts[i]
+		if t.LogDir == "" || t.Bases != nil || pp == nil || pp.leo < 0 {
+			continue
+		}
+		topic, n, kind, ok := segment.ParsePartitionDir(filepath.Base(t.Dir))
+		if !ok || kind != segment.DirPartition {
+			continue
+		}
+		d := filepath.Clean(t.LogDir)
+		if byDir[d] == nil {
+			byDir[d] = map[tp]*partPlan{}
+			dirs = append(dirs, d)
+		}
+		byDir[d][tp{topic, n}] = pp
+	}
+	sort.Strings(dirs)
+	for _, d := range dirs {
+		for _, c := range clampedCheckpoints {
+			path := filepath.Join(d, c.file)
+			b, ok, err := readStateFile(path)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			cp, err := state.DecodeOffsetCheckpoint(b, c.file)
+			if err != nil {
+				continue // malformed: verify reports it; not ours to rewrite
+			}
+			a := Action{Kind: ActionClampCheckpoint, File: c.file, Path: path, Position: -1, Size: int64(len(b))}
+			var lost []string
+			for _, e := range cp.Entries {
+				pp, ok := byDir[d][tp{e.Topic, e.Partition}]
+				if !ok || e.Offset <= pp.leo {
+					continue
+				}
+				a.Clamps = append(a.Clamps, CheckpointClamp{Topic: e.Topic, Partition: e.Partition, From: e.Offset, To: pp.leo})
+				s := fmt.Sprintf("%s %s %d → %d", segment.PartitionDirName(e.Topic, e.Partition), c.what, e.Offset, pp.leo)
+				if pp.lost != nil {
+					s += fmt.Sprintf(" (offsets %d..%d named by it are gone)", pp.leo, e.Offset-1)
+				}
+				lost = append(lost, s)
+			}
+			if len(a.Clamps) == 0 {
+				continue
+			}
+			a.Files = []FileChange{{Path: path, Change: ChangeReplace, Detail: "entries above the log end offset lowered to it (the old file is quarantined)"}}
+			a.Detail = "as the broker does at its next start: " + strings.Join(lost, ", ")
+			plan.Actions = append(plan.Actions, a)
+		}
+	}
+	return nil
+}
+
+// clampCheckpoint rewrites the checkpoint file's bytes with the clamps
+// applied (every matching line; Kafka keeps the last of duplicates).
+func clampCheckpoint(b []byte, file string, clamps []CheckpointClamp) ([]byte, error) {
+	cp, err := state.DecodeOffsetCheckpoint(b, file)
+	if err != nil {
+		return nil, fmt.Errorf("kseg/verify: %w", err)
+	}
+	for i, e := range cp.Entries {
+		for _, c := range clamps {
+			if e.Topic == c.Topic && e.Partition == c.Partition && e.Offset > c.To {
+				cp.Entries[i].Offset = c.To
+			}
+		}
+	}
+	return state.AppendOffsetCheckpoint(nil, cp.Entries), nil
 }

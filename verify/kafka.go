@@ -1,35 +1,118 @@
 package verify
 
 import (
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/kseg/kseg/format"
 	"github.com/kseg/kseg/segment"
 )
 
+// KafkaVersion is the broker release whose log loading is simulated. The
+// differences modelled are listed in the README ("Which Kafka"), each with
+// the Kafka source file it comes from.
+type KafkaVersion struct{ Major, Minor int }
+
+// DefaultKafkaVersion is the newest behaviour modelled (LogLoader.java,
+// LogSegment.java as of the 4.0 line).
+var DefaultKafkaVersion = KafkaVersion{4, 0}
+
+// Oldest and newest releases whose behaviour is modelled: 1.1 through 2.2
+// share Log.scala's eager index creation and startup sanity checks; 2.3
+// (KAFKA-7283) through 4.x share the lazy indexes.
+var (
+	oldestKafkaVersion = KafkaVersion{1, 1}
+	newestKafkaVersion = KafkaVersion{4, 99}
+)
+
+// ErrKafkaVersion means --kafka-version named a release kseg does not model.
+var ErrKafkaVersion = errors.New("kseg/verify: unsupported Kafka version")
+
+// ParseKafkaVersion parses "2.2", "2.2.1" or "4.0.0" (the patch level does
+// not change log loading).
+func ParseKafkaVersion(s string) (KafkaVersion, error) {
+	parts := strings.Split(s, ".")
+	if len(parts) < 2 || len(parts) > 3 {
+		return KafkaVersion{}, fmt.Errorf("%w: %q (want MAJOR.MINOR, e.g. 2.2 or 4.0)", ErrKafkaVersion, s)
+	}
+	var n [3]int
+	for i, p := range parts {
+		v, err := strconv.Atoi(p)
+		if err != nil || v < 0 {
+			return KafkaVersion{}, fmt.Errorf("%w: %q (want MAJOR.MINOR, e.g. 2.2 or 4.0)", ErrKafkaVersion, s)
+		}
+		n[i] = v
+	}
+	v := KafkaVersion{n[0], n[1]}
+	if v.Less(oldestKafkaVersion) || newestKafkaVersion.Less(v) {
+		return KafkaVersion{}, fmt.Errorf("%w: %s (modelled: %s to 4.x)", ErrKafkaVersion, v, oldestKafkaVersion)
+	}
+	return v, nil
+}
+
+func (v KafkaVersion) String() string { return fmt.Sprintf("%d.%d", v.Major, v.Minor) }
+
+// Less reports whether v is an older release than w.
+func (v KafkaVersion) Less(w KafkaVersion) bool {
+	return v.Major < w.Major || (v.Major == w.Major && v.Minor < w.Minor)
+}
+
+// MarshalText renders the version as "MAJOR.MINOR".
+func (v KafkaVersion) MarshalText() ([]byte, error) { return []byte(v.String()), nil }
+
+// UnmarshalText parses what MarshalText wrote.
+func (v *KafkaVersion) UnmarshalText(b []byte) error {
+	w, err := ParseKafkaVersion(string(b))
+	if err != nil {
+		return err
+	}
+	*v = w
+	return nil
+}
+
+// eagerIndexes: up to 2.2 a segment's OffsetIndex was mmapped when the
+// segment was opened, and AbstractIndex's constructor creates a missing file
+// (file.createNewFile, core/src/main/scala/kafka/log/AbstractIndex.scala of
+// 2.2), so LogSegment.sanityCheck never saw a missing offset index and
+// Log.loadSegmentFiles never rebuilt one; it also ran OffsetIndex and
+// TimeIndex sanityCheck on every segment (LogSegment.scala of 2.2). 2.3
+// made the indexes lazy (KAFKA-7283): a missing offset index throws
+// NoSuchFileException and the segment is recovered, and the offset/time
+// sanity checks are skipped (LogSegment.java sanityCheck).
+func (v KafkaVersion) eagerIndexes() bool { return v.Less(KafkaVersion{2, 3}) }
+
 // KafkaAction is one thing the broker's own log loading would do to a
 // partition directory at its next start after an unclean shutdown
 // (kafka-reference.md §3.7: LogLoader.load, LogSegment.recover).
 type KafkaAction struct {
 	// Action is one of: delete-file, rename, rebuild-index,
-	// create-empty-timeindex, truncate, delete-segment, split-segment.
+	// create-empty-index, create-empty-timeindex, recover-segment, truncate,
+	// delete-segment, split-segment.
 	Action string `json:"action"`
 	File   string `json:"file"`
 	// To is the new name of a rename.
 	To string `json:"to,omitempty"`
 	// Position is the truncation point of a truncate (-1 otherwise).
-	Position    int64  `json:"position"`
-	BytesLost   int64  `json:"bytesLost"`
-	RecordsLost int64  `json:"recordsLost"`
-	Detail      string `json:"detail,omitempty"`
+	Position  int64 `json:"position"`
+	BytesLost int64 `json:"bytesLost"`
+	// RecordsLost counts the records removed, the damaged batch included
+	// (a lower bound unless Lost.Exact).
+	RecordsLost int64 `json:"recordsLost"`
+	// Lost is the offset range removed by a truncate or delete-segment.
+	Lost   *Loss  `json:"lost,omitempty"`
+	Detail string `json:"detail,omitempty"`
 }
 
 // KafkaRecovery is the simulated outcome for one partition.
 type KafkaRecovery struct {
 	Partition string `json:"partition"`
+	// KafkaVersion is the broker release simulated.
+	KafkaVersion KafkaVersion `json:"kafkaVersion"`
 	// RecoveryPoint is the partition's recovery-point-offset-checkpoint
 	// value (0 when unknown): only segments from the one holding it are
 	// recovered.
@@ -39,11 +122,15 @@ type KafkaRecovery struct {
 	CleanShutdownMarker bool          `json:"cleanShutdownMarker"`
 	Actions             []KafkaAction `json:"actions"`
 	BytesLost           int64         `json:"bytesLost"`
-	RecordsLost         int64         `json:"recordsLost"`
+	// RecordsLost is the total (a lower bound unless Lost.Exact).
+	RecordsLost int64 `json:"recordsLost"`
+	// Lost is the offset range the log loses: from the new log end offset
+	// to the old last offset (nil when nothing is truncated).
+	Lost *Loss `json:"lost,omitempty"`
 }
 
-func kafkaRecovery(t Target, p *segment.Partition, res *PartitionResult) *KafkaRecovery {
-	kr := &KafkaRecovery{Partition: res.Name, Actions: []KafkaAction{}}
+func kafkaRecovery(t Target, p *segment.Partition, res *PartitionResult, v KafkaVersion) (*KafkaRecovery, error) {
+	kr := &KafkaRecovery{Partition: res.Name, KafkaVersion: v, Actions: []KafkaAction{}}
 	if t.LogDir != "" {
 		if rp := readRecoveryPoints(t.LogDir); rp != nil {
 			kr.RecoveryPoint = rp[res.Name]
@@ -129,22 +216,41 @@ func kafkaRecovery(t Target, p *segment.Partition, res *PartitionResult) *KafkaR
 			add(KafkaAction{Action: "delete-file", File: filepath.Base(l.Path), Detail: "orphaned index file (no .log)"})
 		}
 	}
-	for _, s := range res.Segments {
-		if s.Index == IndexMissing {
-			add(KafkaAction{Action: "rebuild-index", File: s.Name, Detail: "offset index missing: NoSuchFileException → recoverSegment, even after a clean shutdown"})
-		} else if s.TimeIndex == IndexMissing {
-			add(KafkaAction{Action: "create-empty-timeindex", File: s.Name, Detail: "time index missing: created empty, not rebuilt"})
-		}
-	}
-	// Step 6: recoverLog from the segment holding the recovery point.
+	// Step 6's range: segments from the one holding the recovery point
+	// (LogLoader.recoverLog: segments.values(recoveryPointCheckpoint, MAX)).
 	start := 0
 	for i, s := range res.Segments {
 		if s.BaseOffset <= kr.RecoveryPoint {
 			start = i
 		}
 	}
+	for i, s := range res.Segments {
+		recovered := i >= start
+		switch {
+		case s.Index == IndexMissing && v.eagerIndexes() && recovered:
+			add(KafkaAction{Action: "create-empty-index", File: s.Name, Detail: fmt.Sprintf(
+				"offset index missing: Kafka %s creates it empty when it opens the segment (AbstractIndex.scala), then recovery rebuilds it", v)})
+		case s.Index == IndexMissing && v.eagerIndexes():
+			add(KafkaAction{Action: "create-empty-index", File: s.Name, Detail: fmt.Sprintf(
+				"offset index missing: Kafka %s creates it empty (AbstractIndex.scala createNewFile) and never rebuilds it: every lookup in this segment scans from position 0", v)})
+		case s.Index == IndexMissing:
+			add(KafkaAction{Action: "rebuild-index", File: s.Name, Detail: "offset index missing: NoSuchFileException → recoverSegment, even after a clean shutdown (LogLoader.loadSegmentFiles)"})
+		case s.TimeIndex == IndexMissing:
+			add(KafkaAction{Action: "create-empty-timeindex", File: s.Name, Detail: "time index missing: created empty (timeIndex.resize(0)), not rebuilt unless the segment is recovered"})
+		}
+		if v.eagerIndexes() && s.Index != IndexMissing {
+			if why := sanityCheck22(s.Path, s.BaseOffset, s.TimeIndex == IndexMissing); why != "" {
+				add(KafkaAction{Action: "rebuild-index", File: s.Name, Detail: fmt.Sprintf(
+					"Kafka %s runs the index sanity checks at load (LogSegment.scala sanityCheck): %s → CorruptIndexException → recoverSegment", v, why)})
+			}
+		}
+	}
+	// Step 6: recoverLog from the segment holding the recovery point. Each
+	// recovered segment's indexes are reset and rebuilt (LogSegment.recover).
 	for i := start; i < len(res.Segments); i++ {
 		s := res.Segments[i]
+		add(KafkaAction{Action: "recover-segment", File: s.Name, Detail: fmt.Sprintf(
+			"at or above the recovery point %d: LogSegment.recover re-reads every batch and rebuilds .index, .timeindex and .txnindex", kr.RecoveryPoint)})
 		if s.OverflowPosition >= 0 && (s.ValidBytes > s.OverflowPosition || s.ValidBytes == s.Size) {
 			add(KafkaAction{Action: "split-segment", File: s.Name, Position: s.OverflowPosition,
 				Detail: "LogSegmentOffsetOverflowException: the segment is split at the overflowing batch (KAFKA-6264)"})
@@ -152,16 +258,95 @@ func kafkaRecovery(t Target, p *segment.Partition, res *PartitionResult) *KafkaR
 		if s.ValidBytes >= s.Size {
 			continue
 		}
-		add(KafkaAction{Action: "truncate", File: s.Name, Position: s.ValidBytes, BytesLost: s.Size - s.ValidBytes,
-			RecordsLost: s.RecordsAfterValid,
-			Detail:      fmt.Sprintf("LogSegment.recover stops at the first invalid batch and truncates at position %d", s.ValidBytes)})
-		for _, later := range res.Segments[i+1:] {
-			add(KafkaAction{Action: "delete-segment", File: later.Name, BytesLost: later.Size, RecordsLost: later.Records,
-				Detail: "all segments after a truncated one are deleted (LogLoader: \"Corruption found in segment\")"})
+		l, err := lossFrom(s.Path, s.BaseOffset, s.ValidBytes)
+		if err != nil {
+			return nil, err
 		}
+		total := l
+		add(KafkaAction{Action: "truncate", File: s.Name, Position: s.ValidBytes, BytesLost: s.Size - s.ValidBytes,
+			RecordsLost: l.Records, Lost: &l,
+			Detail: fmt.Sprintf("LogSegment.recover stops at the first invalid batch and truncates at position %d; the log end offset becomes %d", s.ValidBytes, l.FromOffset)})
+		for _, later := range res.Segments[i+1:] {
+			ll, err := segmentLoss(later)
+			if err != nil {
+				return nil, err
+			}
+			total.add(ll)
+			add(KafkaAction{Action: "delete-segment", File: later.Name, BytesLost: later.Size, RecordsLost: ll.Records, Lost: &ll,
+				// LogLoader.recoverLog → removeAndDeleteSegmentsAsync →
+				// LocalLog.deleteSegmentFiles (renamed .deleted, removed later).
+				Detail: "all segments after a truncated one are deleted (LogLoader.recoverLog: \"Corruption found in segment\", removeAndDeleteSegmentsAsync)"})
+		}
+		kr.Lost = &total
 		break
 	}
-	return kr
+	return kr, nil
+}
+
+// sanityCheck22 is what OffsetIndex.sanityCheck and TimeIndex.sanityCheck
+// of Kafka 1.1-2.2 (core/src/main/scala/kafka/log/OffsetIndex.scala,
+// TimeIndex.scala) reject in the segment's index files, "" if nothing. A
+// missing time index is created empty first and passes.
+func sanityCheck22(logPath string, base int64, timeIndexMissing bool) string {
+	ixPath, tiPath := indexPaths(logPath)
+	if size, last, _, ok := indexEnds(ixPath, 8); ok {
+		if size%8 != 0 {
+			return fmt.Sprintf("offset index of %d bytes, not a multiple of 8", size)
+		}
+		if last != nil {
+			if rel := int32(binary.BigEndian.Uint32(last)); rel < 0 {
+				return fmt.Sprintf("the last offset %d is less than the base offset %d", base+int64(rel), base)
+			}
+		}
+	}
+	if timeIndexMissing {
+		return ""
+	}
+	if size, last, first, ok := indexEnds(tiPath, 12); ok {
+		if size%12 != 0 {
+			return fmt.Sprintf("time index of %d bytes, not a multiple of 12", size)
+		}
+		if last != nil {
+			firstTS := int64(binary.BigEndian.Uint64(first))
+			lastTS := int64(binary.BigEndian.Uint64(last))
+			if lastTS < firstTS {
+				return fmt.Sprintf("the last time index timestamp %d is less than the first %d (a zero-filled tail fails this)", lastTS, firstTS)
+			}
+			if rel := int32(binary.BigEndian.Uint32(last[8:])); rel < 0 {
+				return fmt.Sprintf("the last time index offset %d is less than the base offset %d", base+int64(rel), base)
+			}
+		}
+	}
+	return ""
+}
+
+// indexEnds reads an index file's size and its first and last whole
+// entries (nil when it has none) without reading the rest: Kafka 2.2 counts
+// every whole slot of an existing file as an entry. ok is false when the
+// file cannot be read.
+func indexEnds(path string, entrySize int64) (size int64, last, first []byte, ok bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, nil, nil, false
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0, nil, nil, false
+	}
+	size = st.Size()
+	n := size / entrySize
+	if n == 0 {
+		return size, nil, nil, true
+	}
+	first, last = make([]byte, entrySize), make([]byte, entrySize)
+	if _, err := f.ReadAt(first, 0); err != nil {
+		return 0, nil, nil, false
+	}
+	if _, err := f.ReadAt(last, (n-1)*entrySize); err != nil {
+		return 0, nil, nil, false
+	}
+	return size, last, first, true
 }
 
 // readNextOffset is Kafka's LogSegment.readNextOffset for a .log(.swap):

@@ -34,7 +34,38 @@ const (
 	ActionRebuildIndex ActionKind = "rebuild-index"
 	// ActionRemoveTemp removes a .kseg-tmp file of an interrupted kseg run.
 	ActionRemoveTemp ActionKind = "remove-temp"
+	// ActionRemoveSnapshot removes a producer snapshot above the log end
+	// offset, as the broker does at load.
+	ActionRemoveSnapshot ActionKind = "remove-snapshot"
+	// ActionClampCheckpoint lowers the recovery-point-offset-checkpoint or
+	// replication-offset-checkpoint entries above a partition's log end
+	// offset to it, as the broker does at its next start.
+	ActionClampCheckpoint ActionKind = "clamp-checkpoint"
 )
+
+// File changes an action makes. Apply changes exactly the files an action
+// lists, in these ways, and nothing else.
+const (
+	ChangeTruncate = "truncate"
+	ChangeReplace  = "replace"
+	ChangeCreate   = "create"
+	ChangeRemove   = "remove"
+)
+
+// FileChange is one file an action changes.
+type FileChange struct {
+	Path   string `json:"path"`
+	Change string `json:"change"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// CheckpointClamp is one checkpoint entry a clamp-checkpoint lowers.
+type CheckpointClamp struct {
+	Topic     string `json:"topic"`
+	Partition int32  `json:"partition"`
+	From      int64  `json:"from"`
+	To        int64  `json:"to"`
+}
 
 // Piece is a run of valid batches [Start, End) of a segment being split,
 // written to a new segment file named by its first offset.
@@ -67,8 +98,16 @@ type Action struct {
 	Pieces         []Piece    `json:"pieces,omitempty"`
 	// RemoveOriginal: the first bad range starts at position 0, so nothing
 	// of the original file is kept under its name.
-	RemoveOriginal bool   `json:"removeOriginal,omitempty"`
-	Detail         string `json:"detail,omitempty"`
+	RemoveOriginal bool `json:"removeOriginal,omitempty"`
+	// Lost is the offset range a cut removes from the log (truncate-tail,
+	// truncate-at): from the new log end offset on.
+	Lost *Loss `json:"lost,omitempty"`
+	// Clamps are the entries a clamp-checkpoint lowers.
+	Clamps []CheckpointClamp `json:"clamps,omitempty"`
+	// Files lists every file the action changes and how: Apply touches
+	// exactly these.
+	Files  []FileChange `json:"files"`
+	Detail string       `json:"detail,omitempty"`
 
 	baseOffset int64
 }
@@ -84,6 +123,8 @@ type Plan struct {
 	LogDirs []string `json:"-"`
 	// Targets are the resolved partitions (for Apply's quarantine check).
 	Targets []Target `json:"-"`
+	// KafkaVersion is the broker release the plan refers to.
+	KafkaVersion KafkaVersion `json:"kafkaVersion"`
 }
 
 // NothingToDo reports whether the plan has no actions.
@@ -100,6 +141,9 @@ type RepairOptions struct {
 	IndexIntervalBytes int
 	// Workers bounds parallel planning (default runtime.NumCPU()).
 	Workers int
+	// KafkaVersion is the broker release the plan's notes on what the
+	// broker would do refer to (zero value: DefaultKafkaVersion).
+	KafkaVersion KafkaVersion
 }
 
 // DefaultIndexIntervalBytes is Kafka's index.interval.bytes default.
@@ -125,6 +169,9 @@ func PlanRepair(ctx context.Context, paths []string, opts RepairOptions) (*Plan,
 	if opts.IndexIntervalBytes <= 0 {
 		opts.IndexIntervalBytes = DefaultIndexIntervalBytes
 	}
+	if opts.KafkaVersion == (KafkaVersion{}) {
+		opts.KafkaVersion = DefaultKafkaVersion
+	}
 	truncFile := ""
 	if opts.TruncateAt >= 0 {
 		if len(paths) != 1 || filepath.Ext(paths[0]) != segment.LogSuffix {
@@ -132,7 +179,7 @@ func PlanRepair(ctx context.Context, paths []string, opts RepairOptions) (*Plan,
 		}
 		truncFile = filepath.Clean(paths[0])
 	}
-	plan := &Plan{Actions: []Action{}, Unresolved: []Finding{}, Targets: targets}
+	plan := &Plan{Actions: []Action{}, Unresolved: []Finding{}, Targets: targets, KafkaVersion: opts.KafkaVersion}
 	seen := map[string]bool{}
 	for _, t := range targets {
 		if ld, ok := fsutil.FindLogDir(t.Dir); ok && !seen[ld] {
@@ -165,12 +212,19 @@ func PlanRepair(ctx context.Context, paths []string, opts RepairOptions) (*Plan,
 			return nil, err
 		}
 	}
+	if err := planCheckpointClamps(targets, results, plan); err != nil {
+		return nil, err
+	}
 	return plan, nil
 }
 
 type partPlan struct {
 	res      *PartitionResult
 	findings []Finding
+	// leo is the log end offset after the plan (-1: no segment).
+	leo int64
+	// lost is what the plan's cut of the last segment removes, if any.
+	lost *Loss
 }
 
 func (pp *partPlan) finding(f Finding) {
@@ -183,6 +237,10 @@ func (pp *partPlan) plan(t Target, opts RepairOptions, truncFile string, plan *P
 	res := pp.res
 	handled := map[string]bool{} // files whose error findings the plan resolves
 	pending := map[string]bool{} // pieces an interrupted run already wrote
+	pp.leo = -1
+	if n := len(res.Segments); n > 0 {
+		pp.leo = max(res.LastOffset+1, res.Segments[n-1].BaseOffset)
+	}
 	for _, l := range res.Leftovers {
 		if l.Kind == "kseg-tmp" {
 			st, err := os.Stat(l.Path)
@@ -190,7 +248,8 @@ func (pp *partPlan) plan(t Target, opts RepairOptions, truncFile string, plan *P
 				return fmt.Errorf("kseg/verify: %w", err)
 			}
 			plan.Actions = append(plan.Actions, Action{Kind: ActionRemoveTemp, Partition: res.Name, File: filepath.Base(l.Path),
-				Path: l.Path, Position: 0, Size: st.Size(), Detail: "temporary file of an interrupted kseg run (quarantined, then removed)"})
+				Path: l.Path, Position: 0, Size: st.Size(), Files: []FileChange{{Path: l.Path, Change: ChangeRemove}},
+				Detail: "temporary file of an interrupted kseg run (quarantined, then removed)"})
 		}
 	}
 	for _, sr := range res.Segments {
@@ -225,6 +284,12 @@ func (pp *partPlan) plan(t Target, opts RepairOptions, truncFile string, plan *P
 			handled[sr.Name] = true
 		}
 		if a.Kind != "" {
+			if err := planFiles(sr, &a, opts.IndexIntervalBytes); err != nil {
+				return err
+			}
+			if (a.Kind == ActionTruncateTail || a.Kind == ActionTruncateAt) && sr.Active {
+				pp.leo, pp.lost = a.Lost.FromOffset, a.Lost
+			}
 			plan.Actions = append(plan.Actions, a)
 			handled[indexName(sr.Name)] = true
 			handled[timeIndexName(sr.Name)] = true
@@ -233,9 +298,26 @@ func (pp *partPlan) plan(t Target, opts RepairOptions, truncFile string, plan *P
 		if sr.Index.NeedsRebuild() || sr.TimeIndex.NeedsRebuild() {
 			a.Kind = ActionRebuildIndex
 			a.Detail = fmt.Sprintf("offset index %s, time index %s", sr.Index, sr.TimeIndex)
-			plan.Actions = append(plan.Actions, a)
+			if sr.Index == IndexMissing {
+				if opts.KafkaVersion.eagerIndexes() {
+					a.Detail += fmt.Sprintf(" (a Kafka %s broker would create it empty and never rebuild it below the recovery point: lookups would scan the segment from position 0)", opts.KafkaVersion)
+				} else {
+					a.Detail += fmt.Sprintf(" (a Kafka %s broker would also rebuild it at its next start)", opts.KafkaVersion)
+				}
+			}
+			if err := planFiles(sr, &a, opts.IndexIntervalBytes); err != nil {
+				return err
+			}
+			if len(a.Files) > 0 {
+				plan.Actions = append(plan.Actions, a)
+			}
 			handled[indexName(sr.Name)] = true
 			handled[timeIndexName(sr.Name)] = true
+		}
+	}
+	if t.Bases == nil && pp.leo >= 0 {
+		if err := planStraySnapshots(t, pp, plan, handled); err != nil {
+			return err
 		}
 	}
 	for _, f := range pp.findings {
@@ -246,6 +328,128 @@ func (pp *partPlan) plan(t Target, opts RepairOptions, truncFile string, plan *P
 			continue
 		}
 		plan.Unresolved = append(plan.Unresolved, f)
+	}
+	return nil
+}
+
+// planStraySnapshots plans the removal of producer snapshots above the
+// partition's log end offset after the plan: the broker deletes them at load
+// (ProducerStateManager.truncateAndReload: "remove all out of range
+// snapshots", offset > logEndOffset), and verify reports them.
+func planStraySnapshots(t Target, pp *partPlan, plan *Plan, handled map[string]bool) error {
+	entries, err := os.ReadDir(t.Dir)
+	if err != nil {
+		return fmt.Errorf("kseg/verify: %w", err)
+	}
+	for _, e := range entries {
+		off, suffix, ok := segment.ParseFileName(e.Name())
+		if !ok || suffix != segment.SnapshotSuffix || off <= pp.leo || !e.Type().IsRegular() {
+			continue
+		}
+		path := filepath.Join(t.Dir, e.Name())
+		st, err := os.Stat(path)
+		if err != nil {
+			return fmt.Errorf("kseg/verify: %w", err)
+		}
+		plan.Actions = append(plan.Actions, Action{Kind: ActionRemoveSnapshot, Partition: pp.res.Name, File: e.Name(), Path: path,
+			Position: 0, Size: st.Size(), Files: []FileChange{{Path: path, Change: ChangeRemove}},
+			Detail: fmt.Sprintf("producer snapshot above the log end offset %d: the broker deletes it at load (ProducerStateManager.truncateAndReload); quarantined, then removed", pp.leo)})
+		handled[e.Name()] = true
+	}
+	return nil
+}
+
+// planFiles fills a.Files (and a.Lost for a cut) with every file the
+// action changes: the .log itself, and each index file whose rebuilt bytes
+// (computed now, from the bytes the action will leave) differ from the file
+// on disk. A rebuild-index action rebuilds only the index files whose
+// status needs it: an index the plan calls ok is never touched.
+func planFiles(sr *SegmentResult, a *Action, interval int) error {
+	s, err := segment.SegmentForFile(sr.Path)
+	if err != nil {
+		return fmt.Errorf("kseg/verify: %w", err)
+	}
+	ixPath, tiPath := indexPaths(sr.Path)
+	add := func(path, change, detail string) {
+		a.Files = append(a.Files, FileChange{Path: path, Change: change, Detail: detail})
+	}
+	// indexes adds the index files of logPath that differ from the
+	// rebuild of bytes [start, end) of this segment named by base.
+	indexes := func(logPath string, base, start, end int64, only map[string]bool) error {
+		rb, err := segment.RebuildIndexesRange(s, interval, base, start, end)
+		if err != nil {
+			return fmt.Errorf("kseg/verify: %w", err)
+		}
+		ix, ti := indexPaths(logPath)
+		for _, f := range []struct {
+			path string
+			data []byte
+		}{{ix, rb.OffsetIdx}, {ti, rb.TimeIdx}} {
+			if only != nil && !only[f.path] {
+				continue
+			}
+			old, err := os.ReadFile(f.path)
+			switch {
+			case errors.Is(err, os.ErrNotExist):
+				add(f.path, ChangeCreate, "rebuilt with the recovery rule")
+			case err != nil:
+				return fmt.Errorf("kseg/verify: %w", err)
+			case string(old) != string(f.data):
+				add(f.path, ChangeReplace, "rebuilt with the recovery rule (the old file is quarantined)")
+			}
+		}
+		return nil
+	}
+	switch a.Kind {
+	case ActionRebuildIndex:
+		only := map[string]bool{}
+		if sr.Index.NeedsRebuild() {
+			only[ixPath] = true
+		}
+		if sr.TimeIndex.NeedsRebuild() {
+			only[tiPath] = true
+		}
+		return indexes(sr.Path, sr.BaseOffset, 0, sr.Size, only)
+	case ActionTruncateTail, ActionTruncateAt:
+		l, err := lossFrom(sr.Path, sr.BaseOffset, a.Position)
+		if err != nil {
+			return err
+		}
+		a.Lost = &l
+		add(sr.Path, ChangeTruncate, fmt.Sprintf("cut at position %d; loses %s", a.Position, l))
+		return indexes(sr.Path, sr.BaseOffset, 0, a.Position, nil)
+	case ActionSplit:
+		var self *Piece
+		for i := range a.Pieces {
+			p := &a.Pieces[i]
+			if p.File == a.File {
+				self = p
+				continue
+			}
+			path := filepath.Join(filepath.Dir(sr.Path), p.File)
+			if !p.Exists {
+				add(path, ChangeCreate, fmt.Sprintf("bytes [%d, %d) of %s", p.Start, p.End, sr.Name))
+			}
+			if err := indexes(path, p.BaseOffset, p.Start, p.End, nil); err != nil {
+				return err
+			}
+		}
+		switch {
+		case self != nil:
+			add(sr.Path, ChangeReplace, fmt.Sprintf("keeps only bytes [%d, %d)", self.Start, self.End))
+			return indexes(sr.Path, self.BaseOffset, self.Start, self.End, nil)
+		case a.RemoveOriginal:
+			add(sr.Path, ChangeRemove, "nothing valid before the first bad range")
+			for _, p := range []string{ixPath, tiPath} {
+				if _, err := os.Lstat(p); err == nil {
+					add(p, ChangeRemove, "index of a removed segment")
+				}
+			}
+			return nil
+		default:
+			add(sr.Path, ChangeTruncate, fmt.Sprintf("cut at position %d", a.Position))
+			return indexes(sr.Path, sr.BaseOffset, 0, a.Position, nil)
+		}
 	}
 	return nil
 }

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/kseg/kseg/internal/fsutil"
 	"github.com/kseg/kseg/internal/testutil"
+	"github.com/kseg/kseg/state"
 	"github.com/kseg/kseg/verify"
 )
 
@@ -175,8 +177,10 @@ func TestCorruptionRoundTrip(t *testing.T) {
 				t.Fatalf("unresolved after planning:%s", describe(p.Unresolved))
 			}
 			pre := snapshot(t, f.logDir)
+			preTree := testutil.ContentTree(t, f.logDir)
 			rep, err := verify.Apply(context.Background(), p, verify.ApplyOptions{QuarantineDir: t.TempDir(), IndexIntervalBytes: testInterval})
 			must(t, err)
+			requireChangedAsPlanned(t, f.logDir, preTree, p)
 
 			fs, sum := runVerify(t, verify.Options{}, f.logDir)
 			for _, x := range errorsOf(fs, verify.SeverityWarning) {
@@ -265,5 +269,161 @@ func TestApplyRefusesQuarantineInsideLogDir(t *testing.T) {
 		if _, ok := before[k]; !ok && k != ".lock" {
 			t.Errorf("new file %s", k)
 		}
+	}
+}
+
+// requireChangedAsPlanned: the files Apply changed (created, removed or
+// rewritten) are exactly the files the plan's actions list (issue 11 item
+// 8). The broker's .lock, which Apply creates to hold it, is not data.
+func requireChangedAsPlanned(t testing.TB, logDir string, before map[string]string, p *verify.Plan) {
+	t.Helper()
+	after := testutil.ContentTree(t, logDir)
+	changed := map[string]bool{}
+	for k, v := range before {
+		if after[k] != v {
+			changed[k] = true
+		}
+	}
+	for k := range after {
+		if _, ok := before[k]; !ok && k != ".lock" {
+			changed[k] = true
+		}
+	}
+	planned := map[string]bool{}
+	for _, a := range p.Actions {
+		for _, f := range a.Files {
+			rel, err := filepath.Rel(logDir, f.Path)
+			must(t, err)
+			planned[rel] = true
+		}
+	}
+	for k := range changed {
+		if !planned[k] {
+			t.Errorf("apply changed %s, which the plan does not list", k)
+		}
+	}
+	for k := range planned {
+		if !changed[k] {
+			t.Errorf("the plan lists %s, which apply left unchanged", k)
+		}
+	}
+}
+
+// TestApplyLeavesOkIndexesAlone: a plan that rebuilds a harmful offset
+// index and calls the time index ok must not replace the time index, even
+// though it differs from what the recovery rule would write.
+func TestApplyLeavesOkIndexesAlone(t *testing.T) {
+	f := newFixture(t, defaultSpecs())
+	ti := readFile(t, f.timeIndex(0))
+	if len(ti) < 24 {
+		t.Fatalf("time index of %d bytes: too small a fixture", len(ti))
+	}
+	// A valid time index with one entry fewer than the rule writes: every
+	// lookup still lands at or before the right batch.
+	must(t, os.WriteFile(f.timeIndex(0), ti[:len(ti)-12], 0o644))
+	testutil.MustSetInt32BE(t, f.index(0), 0, 0) // harmful: skips data
+	p := plan(t, verify.RepairOptions{}, f.logDir)
+	if len(p.Actions) != 1 || p.Actions[0].Kind != verify.ActionRebuildIndex {
+		t.Fatalf("plan %+v", p.Actions)
+	}
+	if fs := p.Actions[0].Files; len(fs) != 1 || fs[0].Path != f.index(0) || fs[0].Change != verify.ChangeReplace {
+		t.Fatalf("planned files %+v", fs)
+	}
+	pre := testutil.ContentTree(t, f.logDir)
+	_, err := verify.Apply(context.Background(), p, verify.ApplyOptions{QuarantineDir: t.TempDir(), IndexIntervalBytes: testInterval})
+	must(t, err)
+	requireChangedAsPlanned(t, f.logDir, pre, p)
+	if got := readFile(t, f.timeIndex(0)); string(got) != string(ti[:len(ti)-12]) {
+		t.Error("the time index the plan called ok was replaced")
+	}
+}
+
+// TestRepairClampsCheckpoints: after cutting a torn tail, the recovery point
+// and high watermark above the new log end offset are lowered to it, the old
+// files are quarantined, the lost offsets are named, and verify is clean
+// (issue 11 item 9).
+func TestRepairClampsCheckpoints(t *testing.T) {
+	f := newFixture(t, defaultSpecs())
+	pos, size := appendBatch(t, f.log(1), 200, 10)
+	testutil.MustTruncate(t, f.log(1), pos+size-40)
+	cp := func(name string, es ...state.TopicPartitionOffset) string {
+		p := filepath.Join(f.logDir, name)
+		must(t, os.WriteFile(p, state.AppendOffsetCheckpoint(nil, es), 0o644))
+		return p
+	}
+	other := state.TopicPartitionOffset{Topic: "gone", Partition: 3, Offset: 999}
+	rp := cp("recovery-point-offset-checkpoint", state.TopicPartitionOffset{Topic: "t", Partition: 0, Offset: 210}, other)
+	hw := cp("replication-offset-checkpoint", state.TopicPartitionOffset{Topic: "t", Partition: 0, Offset: 205}, other)
+	ls := cp("log-start-offset-checkpoint", state.TopicPartitionOffset{Topic: "t", Partition: 0, Offset: 0})
+	rpOld, hwOld, lsOld := readFile(t, rp), readFile(t, hw), readFile(t, ls)
+	// The snapshot a broker took at the old log end offset, and one at the
+	// new log end offset, which stays.
+	stray := filepath.Join(f.dir, "00000000000000000210.snapshot")
+	must(t, os.WriteFile(stray, state.AppendProducerSnapshot(nil, nil), 0o644))
+	must(t, os.WriteFile(filepath.Join(f.dir, "00000000000000000200.snapshot"), state.AppendProducerSnapshot(nil, nil), 0o644))
+
+	p := plan(t, verify.RepairOptions{}, f.logDir)
+	var kinds []verify.ActionKind
+	for _, a := range p.Actions {
+		kinds = append(kinds, a.Kind)
+	}
+	if len(p.Actions) != 4 || kinds[0] != verify.ActionTruncateTail || kinds[1] != verify.ActionRemoveSnapshot ||
+		p.Actions[1].Path != stray || kinds[2] != verify.ActionClampCheckpoint || kinds[3] != verify.ActionClampCheckpoint {
+		t.Fatalf("plan %v", kinds)
+	}
+	if l := p.Actions[0].Lost; l == nil || *l != (verify.Loss{FromOffset: 200, ToOffset: 209, Records: 10, Exact: true}) {
+		t.Errorf("truncate-tail loses %+v", l)
+	}
+	wantClamps := []verify.CheckpointClamp{{Topic: "t", Partition: 0, From: 210, To: 200}, {Topic: "t", Partition: 0, From: 205, To: 200}}
+	for i, a := range p.Actions[2:] {
+		if len(a.Clamps) != 1 || a.Clamps[0] != wantClamps[i] {
+			t.Errorf("%s clamps %+v, want %+v", a.File, a.Clamps, wantClamps[i])
+		}
+	}
+	if d := p.Actions[3].Detail; !strings.Contains(d, "t-0 high watermark 205 → 200 (offsets 200..204 named by it are gone)") {
+		t.Errorf("detail %q", d)
+	}
+	pre := testutil.ContentTree(t, f.logDir)
+	q := t.TempDir()
+	rep, err := verify.Apply(context.Background(), p, verify.ApplyOptions{QuarantineDir: q, IndexIntervalBytes: testInterval})
+	must(t, err)
+	requireChangedAsPlanned(t, f.logDir, pre, p)
+
+	want := func(path string, es ...state.TopicPartitionOffset) {
+		t.Helper()
+		if got := string(readFile(t, path)); got != string(state.AppendOffsetCheckpoint(nil, es)) {
+			t.Errorf("%s:\n%s", filepath.Base(path), got)
+		}
+	}
+	want(rp, state.TopicPartitionOffset{Topic: "t", Partition: 0, Offset: 200}, other)
+	want(hw, state.TopicPartitionOffset{Topic: "t", Partition: 0, Offset: 200}, other)
+	if string(readFile(t, ls)) != string(lsOld) {
+		t.Error("log-start-offset-checkpoint changed")
+	}
+	// The old checkpoint files are in the quarantine.
+	m, err := fsutil.ReadManifest(rep.Quarantine)
+	must(t, err)
+	saved := map[string]bool{}
+	for _, e := range m.Entries {
+		saved[filepath.Base(e.Source)] = true
+	}
+	if !saved["recovery-point-offset-checkpoint"] || !saved["replication-offset-checkpoint"] {
+		t.Errorf("quarantine holds %v", saved)
+	}
+	requireReassembles(t, map[string][]byte{rp: rpOld, hw: hwOld}, rep.Quarantine)
+
+	// verify exits 0 (the entry of a partition not in this log dir is a
+	// warning, as before the repair; the stray snapshot is gone).
+	fs, sum := runVerify(t, verify.Options{}, f.logDir)
+	if bad := errorsOf(fs, verify.SeverityError); len(bad) > 0 || sum.Errors > 0 {
+		t.Errorf("verify after repair:%s", describe(bad))
+	}
+	for _, x := range fs {
+		if x.Reason == verify.ReasonStraySnapshot {
+			t.Errorf("after repair: %s", x)
+		}
+	}
+	if again := plan(t, verify.RepairOptions{}, f.logDir); !again.NothingToDo() {
+		t.Errorf("second run: %+v", again.Actions)
 	}
 }

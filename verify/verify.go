@@ -30,6 +30,9 @@ type Options struct {
 	// WhatWouldKafkaDo computes, per partition, what the broker's recovery
 	// would do at its next start after an unclean shutdown.
 	WhatWouldKafkaDo bool
+	// KafkaVersion is the broker release WhatWouldKafkaDo simulates (zero
+	// value: DefaultKafkaVersion).
+	KafkaVersion KafkaVersion
 	// OnFinding receives every reported finding. Calls are serialized (never
 	// concurrent); findings of one partition arrive in file order, but
 	// partitions interleave when Workers > 1. The Finding is the callee's.
@@ -448,7 +451,13 @@ func (c *checker) checkPartition(ctx context.Context, t Target) (*PartitionResul
 		return nil, err
 	}
 	if c.opts.WhatWouldKafkaDo {
-		res.Kafka = kafkaRecovery(t, p, res)
+		v := c.opts.KafkaVersion
+		if v == (KafkaVersion{}) {
+			v = DefaultKafkaVersion
+		}
+		if res.Kafka, err = kafkaRecovery(t, p, res, v); err != nil {
+			return nil, err
+		}
 	}
 	return res, nil
 }

@@ -1,0 +1,232 @@
+package verify_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/kseg/kseg/format"
+	"github.com/kseg/kseg/internal/testutil"
+	"github.com/kseg/kseg/state"
+	"github.com/kseg/kseg/verify"
+)
+
+// predict runs --what-would-kafka-do on the fixture's log dir.
+func predict(t *testing.T, f *fixture, v verify.KafkaVersion) *verify.KafkaRecovery {
+	t.Helper()
+	var kr *verify.KafkaRecovery
+	_, _ = runVerify(t, verify.Options{WhatWouldKafkaDo: true, KafkaVersion: v,
+		OnPartition: func(p *verify.PartitionResult) { kr = p.Kafka }}, f.logDir)
+	if kr == nil {
+		t.Fatal("no recovery simulation")
+	}
+	return kr
+}
+
+func actionsOf(kr *verify.KafkaRecovery, kind string) []verify.KafkaAction {
+	var out []verify.KafkaAction
+	for _, a := range kr.Actions {
+		if a.Action == kind {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// appendBatch appends one v2 batch of n records at offset base to path and
+// returns its position and size.
+func appendBatch(t *testing.T, path string, base int64, n int) (pos, size int64) {
+	t.Helper()
+	var ms []format.Message
+	for i := 0; i < n; i++ {
+		ms = append(ms, format.Message{Value: bytes.Repeat([]byte{'z'}, 90), Timestamp: 1_700_000_000_000 + base + int64(i)})
+	}
+	b, err := format.AppendBatch(nil, batchOpts(base), ms)
+	must(t, err)
+	st, err := os.Stat(path)
+	must(t, err)
+	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	must(t, err)
+	_, err = fh.Write(b)
+	must(t, err)
+	must(t, fh.Close())
+	return st.Size(), int64(len(b))
+}
+
+// TestKafkaLossIncludesTheDamagedBatch: the records lost are the damaged
+// batch's plus everything after it, as an offset range from the new log end
+// offset, exact only where the bytes tell (issue 11 item 6).
+func TestKafkaLossIncludesTheDamagedBatch(t *testing.T) {
+	cases := []struct {
+		name   string
+		mutate func(t *testing.T, f *fixture)
+		want   verify.Loss
+		// truncated: the segment the broker truncates; deleted: later ones.
+		truncated int
+		deleted   int
+	}{
+		{name: "torn tail, header intact", mutate: func(t *testing.T, f *fixture) {
+			pos, size := appendBatch(t, f.log(1), 200, 10)
+			testutil.MustTruncate(t, f.log(1), pos+size-40)
+		}, want: verify.Loss{FromOffset: 200, ToOffset: 209, Records: 10, Exact: true}, truncated: 1},
+		{name: "torn tail, header cut", mutate: func(t *testing.T, f *fixture) {
+			pos, _ := appendBatch(t, f.log(1), 200, 10)
+			testutil.MustTruncate(t, f.log(1), pos+30)
+		}, want: verify.Loss{FromOffset: 200, ToOffset: 199, Records: 0, Exact: false}, truncated: 1},
+		{name: "bit flip in the last segment", mutate: func(t *testing.T, f *fixture) {
+			testutil.MustFlipBit(t, f.log(1), f.pos[1][5]+100, 3)
+		}, want: verify.Loss{FromOffset: 125, ToOffset: 199, Records: 75, Exact: true}, truncated: 1},
+		{name: "bit flip in an older segment", mutate: func(t *testing.T, f *fixture) {
+			testutil.MustFlipBit(t, f.log(0), f.pos[0][5]+100, 3)
+		}, want: verify.Loss{FromOffset: 25, ToOffset: 199, Records: 175, Exact: true}, truncated: 0, deleted: 1},
+		{name: "zero tail", mutate: func(t *testing.T, f *fixture) { testutil.MustAppendZeros(t, f.log(1), 3000) },
+			want: verify.Loss{FromOffset: 200, ToOffset: 199, Records: 0, Exact: true}, truncated: 1},
+		{name: "trailing garbage", mutate: func(t *testing.T, f *fixture) {
+			st, err := os.Stat(f.log(1))
+			must(t, err)
+			testutil.MustAppendZeros(t, f.log(1), 200)
+			testutil.MustWriteAt(t, f.log(1), st.Size(), bytes.Repeat([]byte{0xab}, 200))
+		}, want: verify.Loss{FromOffset: 200, ToOffset: 199, Records: 0, Exact: false}, truncated: 1},
+		{name: "damaged header: impossible record count", mutate: func(t *testing.T, f *fixture) {
+			testutil.MustSetInt32BE(t, f.log(1), f.pos[1][19]+57, 1000)
+		}, want: verify.Loss{FromOffset: 195, ToOffset: 194, Records: 0, Exact: false}, truncated: 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, defaultSpecs())
+			tc.mutate(t, f)
+			kr := predict(t, f, verify.DefaultKafkaVersion)
+			tr := actionsOf(kr, "truncate")
+			if len(tr) != 1 || tr[0].File != base(f.log(tc.truncated)) || tr[0].Lost == nil {
+				t.Fatalf("truncate actions %+v", tr)
+			}
+			if got := len(actionsOf(kr, "delete-segment")); got != tc.deleted {
+				t.Errorf("%d delete-segment actions, want %d", got, tc.deleted)
+			}
+			if kr.Lost == nil || *kr.Lost != tc.want {
+				t.Errorf("lost %+v, want %+v", kr.Lost, tc.want)
+			}
+			if kr.RecordsLost != tc.want.Records {
+				t.Errorf("records lost %d, want %d", kr.RecordsLost, tc.want.Records)
+			}
+		})
+	}
+}
+
+func TestLossString(t *testing.T) {
+	for _, tc := range []struct {
+		l    verify.Loss
+		want string
+	}{
+		{verify.Loss{FromOffset: 200, ToOffset: 209, Records: 10, Exact: true}, "offsets 200..209 (10 records)"},
+		{verify.Loss{FromOffset: 125, ToOffset: 199, Records: 70, Exact: false}, "offsets 125..≥199 (≥ 70 records)"},
+		{verify.Loss{FromOffset: 200, ToOffset: 199, Exact: true}, "no records (the log end offset stays 200)"},
+		{verify.Loss{FromOffset: 200, ToOffset: 199, Exact: false}, "offsets from 200 on (an unknown number of records: no complete batch header in the removed bytes)"},
+	} {
+		if got := tc.l.String(); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.l, got, tc.want)
+		}
+	}
+}
+
+// TestKafkaVersions: the differences between a 2.2 broker and the newest
+// modelled (issue 11 item 7), and the recovery of every segment from the
+// recovery point after an unclean shutdown.
+func TestKafkaVersions(t *testing.T) {
+	v22, err := verify.ParseKafkaVersion("2.2.1")
+	must(t, err)
+	specs := []segSpec{{0, consecutive(0, 20)}, {100, consecutive(100, 20)}, {200, consecutive(200, 20)}}
+	recoveryPoint := func(t *testing.T, f *fixture, at int64) {
+		writeFile(t, filepath.Join(f.logDir, "recovery-point-offset-checkpoint"),
+			state.AppendOffsetCheckpoint(nil, []state.TopicPartitionOffset{{Topic: "t", Partition: 0, Offset: at}}))
+	}
+
+	t.Run("missing index of an older segment", func(t *testing.T) {
+		f := newFixture(t, specs)
+		recoveryPoint(t, f, 250)
+		must(t, os.Remove(f.index(0)))
+		kr := predict(t, f, v22)
+		if a := actionsOf(kr, "create-empty-index"); len(a) != 1 || a[0].File != base(f.log(0)) {
+			t.Errorf("2.2: create-empty-index %+v; all %+v", a, kr.Actions)
+		}
+		if a := actionsOf(kr, "rebuild-index"); len(a) != 0 {
+			t.Errorf("2.2 rebuilds %+v", a)
+		}
+		kr = predict(t, f, verify.DefaultKafkaVersion)
+		if a := actionsOf(kr, "rebuild-index"); len(a) != 1 || a[0].File != base(f.log(0)) {
+			t.Errorf("4.0: rebuild-index %+v; all %+v", a, kr.Actions)
+		}
+		if a := actionsOf(kr, "create-empty-index"); len(a) != 0 {
+			t.Errorf("4.0 creates an empty index %+v", a)
+		}
+		if kr.KafkaVersion != verify.DefaultKafkaVersion {
+			t.Errorf("version %v", kr.KafkaVersion)
+		}
+	})
+
+	t.Run("unclean shutdown recovers from the recovery point", func(t *testing.T) {
+		f := newFixture(t, specs)
+		recoveryPoint(t, f, 150)
+		for _, v := range []verify.KafkaVersion{v22, verify.DefaultKafkaVersion} {
+			kr := predict(t, f, v)
+			got := actionsOf(kr, "recover-segment")
+			if len(got) != 2 || got[0].File != base(f.log(1)) || got[1].File != base(f.log(2)) {
+				t.Errorf("%v: recover-segment %+v", v, got)
+			}
+			if kr.Lost != nil || kr.RecordsLost != 0 {
+				t.Errorf("%v: lost %+v", v, kr.Lost)
+			}
+		}
+	})
+
+	t.Run("zero-filled time index of an older segment", func(t *testing.T) {
+		f := newFixture(t, specs)
+		recoveryPoint(t, f, 250)
+		testutil.MustAppendZeros(t, f.timeIndex(0), 12*4)
+		kr := predict(t, f, v22)
+		if a := actionsOf(kr, "rebuild-index"); len(a) != 1 || a[0].File != base(f.log(0)) {
+			t.Errorf("2.2: rebuild-index %+v", kr.Actions)
+		}
+		kr = predict(t, f, verify.DefaultKafkaVersion)
+		if a := actionsOf(kr, "rebuild-index"); len(a) != 0 {
+			t.Errorf("4.0 sanity-checks indexes at load: %+v", a)
+		}
+	})
+}
+
+func TestParseKafkaVersion(t *testing.T) {
+	for _, s := range []string{"2.2", "2.2.1", "1.1", "3.9.0", "4.0", "4.1"} {
+		if _, err := verify.ParseKafkaVersion(s); err != nil {
+			t.Errorf("%s: %v", s, err)
+		}
+	}
+	for _, s := range []string{"", "2", "0.10.2", "1.0", "5.0", "x.y", "2.2.1.1", "-1.0"} {
+		if _, err := verify.ParseKafkaVersion(s); !errors.Is(err, verify.ErrKafkaVersion) {
+			t.Errorf("%q: %v, want ErrKafkaVersion", s, err)
+		}
+	}
+}
+
+// TestKafkaLossCountsLegacyWrappers: a deleted segment of magic 1 gzip
+// wrappers loses their inner messages, not one record per wrapper.
+func TestKafkaLossCountsLegacyWrappers(t *testing.T) {
+	f := newFixture(t, defaultSpecs())
+	var buf []byte
+	for i := int64(0); i < 4; i++ {
+		o := format.BatchOptions{Magic: 1, Compression: format.CompressionGzip, BaseOffset: 100 + i*recordsPerBatch}
+		var err error
+		buf, err = format.AppendBatch(buf, o, messages(100+i*recordsPerBatch))
+		must(t, err)
+	}
+	must(t, os.WriteFile(f.log(1), buf, 0o644))
+	must(t, os.Remove(f.index(1)))
+	must(t, os.Remove(f.timeIndex(1)))
+	testutil.MustFlipBit(t, f.log(0), f.pos[0][18]+100, 3)
+	kr := predict(t, f, verify.DefaultKafkaVersion)
+	want := verify.Loss{FromOffset: 90, ToOffset: 119, Records: 10 + 20, Exact: true}
+	if kr.Lost == nil || *kr.Lost != want {
+		t.Errorf("lost %+v, want %+v; actions %+v", kr.Lost, want, kr.Actions)
+	}
+}
