@@ -270,13 +270,13 @@ func TestHostileInputs(t *testing.T) {
 	addr := startServer(t, s, Config{MaxRequestBytes: 1 << 20})
 
 	cases := map[string][]byte{
-		"garbage":          []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
-		"oversized":        {0x7f, 0xff, 0xff, 0xff, 0, 1},
-		"negative":         {0xff, 0xff, 0xff, 0xf0},
-		"tiny":             {0, 0, 0, 2, 0, 1},
-		"unknown api":      {0, 0, 0, 10, 0x7f, 0, 0, 0, 0, 0, 0, 1, 0, 0},
-		"flexible fetch":   {0, 0, 0, 10, 0, 1, 0, 12, 0, 0, 0, 1, 0, 0},
-		"bad array count":  append([]byte{0, 0, 0, 26, 0, 3, 0, 8, 0, 0, 0, 1, 0, 0}, []byte{0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}...),
+		"garbage":         []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
+		"oversized":       {0x7f, 0xff, 0xff, 0xff, 0, 1},
+		"negative":        {0xff, 0xff, 0xff, 0xf0},
+		"tiny":            {0, 0, 0, 2, 0, 1},
+		"unknown api":     {0, 0, 0, 10, 0x7f, 0, 0, 0, 0, 0, 0, 1, 0, 0},
+		"flexible fetch":  {0, 0, 0, 10, 0, 1, 0, 12, 0, 0, 0, 1, 0, 0},
+		"bad array count": append([]byte{0, 0, 0, 26, 0, 3, 0, 8, 0, 0, 0, 1, 0, 0}, []byte{0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}...),
 	}
 	for name, b := range cases {
 		t.Run(name, func(t *testing.T) {
