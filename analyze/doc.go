@@ -1,6 +1,8 @@
 // Package analyze answers questions about whole partitions that no single
 // batch can: which transactions are still open and where the last stable
-// offset sits (Txns), and how producers batch and compress (Stats).
+// offset sits (Txns), how producers batch and compress (Stats), and which
+// producers a partition holds as DescribeProducers reports them (Producers:
+// the newest .snapshot plus the log after it).
 //
 // Both walk a partition's segments in offset order with a header-only
 // format.BatchReader (STYLE.md §3: read the 61-byte header, then skip), so

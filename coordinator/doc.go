@@ -26,6 +26,13 @@
 // All functions are safe for concurrent use. Decoded records own their memory:
 // nothing aliases the key or value slices, which the caller may reuse.
 //
+// Offline state: LoadGroups and ReplayTransactions (LoadTransactions)
+// replay a log directory's own __consumer_offsets-N and __transaction_state-N
+// partitions to the end of their logs, as a coordinator loads them when it
+// becomes leader, and return the groups, members, committed offsets and
+// transactions it would then hold. They open files read-only and keep only
+// the live state in memory.
+//
 // Output: Text returns the strings Kafka's DumpLogSegments prints with
 // --offsets-decoder (Kafka >= 3.8, KAFKA-16470) or --transaction-log-decoder
 // (the Java tool's JSON); MarshalJSON returns kseg's NDJSON object. Both have
