@@ -853,3 +853,49 @@ func (c *coordinator) groupOffsets(group string, topics map[string][]int32, orde
 	}
 	return out
 }
+
+// groupStateNames are Kafka's ClassicGroupState names.
+var groupStateNames = map[int]string{
+	groupEmpty:      "Empty",
+	groupPreparing:  "PreparingRebalance",
+	groupCompleting: "CompletingRebalance",
+	groupStable:     "Stable",
+}
+
+// summaries describes the groups created against this server (classic
+// groups) for ListGroups and DescribeGroups, and the groups that only
+// committed offsets here (Kafka lists those as Empty groups with no
+// protocol type).
+func (c *coordinator) summaries() map[string]groupSummary {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]groupSummary, len(c.groups)+len(c.offsets))
+	for id := range c.offsets {
+		out[id] = groupSummary{id: id, state: "Empty", typ: "classic"}
+	}
+	for id, g := range c.groups {
+		sum := groupSummary{id: id, protocolType: g.protocolType, state: groupStateNames[g.state], typ: "classic"}
+		if g.state == groupStable || g.state == groupCompleting {
+			sum.protocol = g.protocol
+		}
+		for _, mid := range g.order {
+			m := g.members[mid]
+			dm := kmsg.NewDescribeGroupsResponseGroupMember()
+			dm.MemberID, dm.ClientID, dm.ClientHost = mid, m.clientID, m.clientHost
+			if m.hasInstanceID {
+				dm.InstanceID = strp(m.instanceID)
+			}
+			for _, p := range m.protocols {
+				if p.Name == g.protocol {
+					dm.ProtocolMetadata = p.Metadata
+				}
+			}
+			if g.state == groupStable {
+				dm.MemberAssignment = g.assignments[mid]
+			}
+			sum.members = append(sum.members, dm)
+		}
+		out[id] = sum
+	}
+	return out
+}

@@ -76,8 +76,16 @@ type Config struct {
 	// ShutdownTimeout bounds draining in-flight requests after the context
 	// is cancelled; then remaining connections are closed (default 10 s).
 	ShutdownTimeout time.Duration
-	// ClusterID is reported in Metadata (default "kseg").
+	// ClusterID is reported in Metadata and DescribeCluster (default
+	// "kseg"; kseg serve passes meta.properties' cluster.id).
 	ClusterID string
+	// Configs supplies topic configs for DescribeConfigs; nil answers
+	// Kafka's defaults, marked DEFAULT_CONFIG.
+	Configs ConfigSource
+	// AutoCreateTopics creates a topic (one partition) on Metadata with
+	// allow_auto_topic_creation and on Produce to an unknown topic, as
+	// Kafka's auto.create.topics.enable; only when writable.
+	AutoCreateTopics bool
 	// Logf receives diagnostics; nil discards them.
 	Logf func(format string, args ...any)
 }
@@ -153,6 +161,8 @@ type server struct {
 	writable bool
 	versions []kmsg.ApiVersionsResponseApiKey
 	ids      topicIDCache
+	off      offline
+	createMu sync.Mutex // serialises topic auto-creation
 	inflight *byteSem
 	groups   *coordinator
 	appended *notifier

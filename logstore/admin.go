@@ -1,0 +1,248 @@
+package logstore
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/kseg/kseg/appender"
+	"github.com/kseg/kseg/format"
+	"github.com/kseg/kseg/internal/fsutil"
+	"github.com/kseg/kseg/segment"
+	"github.com/kseg/kseg/server"
+	"github.com/kseg/kseg/state"
+)
+
+var (
+	_ server.TopicIDStore   = (*Store)(nil)
+	_ server.TopicCreator   = (*Store)(nil)
+	_ server.RecordDeleter  = (*Partition)(nil)
+	_ server.MaxTimestamper = (*Partition)(nil)
+)
+
+// Kafka's per-log-dir checkpoint of log start offsets
+// (LogManager.LogStartOffsetCheckpointFile).
+const logStartOffsetCheckpoint = "log-start-offset-checkpoint"
+
+// TopicID reads the topic id from the partition.metadata of the topic's
+// lowest-numbered partition (Kafka writes the same id to every partition);
+// the zero id when the topic has none (written before Kafka 2.8).
+func (s *Store) TopicID(topic string) ([16]byte, error) {
+	topics, err := s.Topics()
+	if err != nil {
+		return [16]byte{}, err
+	}
+	for _, t := range topics {
+		if t.Name != topic || len(t.Partitions) == 0 {
+			continue
+		}
+		path := filepath.Join(s.dir, segment.PartitionDirName(topic, t.Partitions[0]), appender.PartitionMetadataFile)
+		b, err := os.ReadFile(path)
+		if errors.Is(err, os.ErrNotExist) {
+			return [16]byte{}, nil
+		}
+		if err != nil {
+			return [16]byte{}, err
+		}
+		m, err := state.DecodePartitionMetadata(b, appender.PartitionMetadataFile)
+		if err != nil {
+			return [16]byte{}, err
+		}
+		return m.TopicID, nil
+	}
+	return [16]byte{}, fmt.Errorf("%w: %s", server.ErrUnknownTopicOrPartition, topic)
+}
+
+// CreateTopic creates partitions 0..n-1 of a new topic through the
+// appender (partition.metadata with a fresh topic id, then an empty first
+// segment), as a broker's LogManager.getOrCreateLog does.
+func (s *Store) CreateTopic(name string, n int32) ([16]byte, error) {
+	if !s.opts.Writable {
+		return [16]byte{}, server.ErrReadOnly
+	}
+	if !segment.ValidTopicName(name) || n <= 0 {
+		return [16]byte{}, fmt.Errorf("kseg/logstore: cannot create %q with %d partitions", name, n)
+	}
+	var id state.UUID
+	if _, err := rand.Read(id[:]); err != nil {
+		return [16]byte{}, err
+	}
+	// Kafka's Uuid.randomUuid never returns the zero or the metadata
+	// topic's sentinel ids; a random 128-bit id that is either is
+	// astronomically unlikely, but refuse it rather than write it.
+	if id.IsZero() || id == (state.UUID{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}) {
+		return [16]byte{}, errors.New("kseg/logstore: drew a reserved topic id; try again")
+	}
+	o := s.opts.Appender
+	o.TopicID = id
+	for p := int32(0); p < n; p++ {
+		dir := filepath.Join(s.dir, segment.PartitionDirName(name, p))
+		if _, err := os.Lstat(dir); err == nil {
+			return [16]byte{}, fmt.Errorf("kseg/logstore: %s already exists", dir)
+		}
+		w, err := appender.Open(dir, o)
+		if err != nil {
+			return [16]byte{}, err
+		}
+		if err := w.Close(); err != nil {
+			return [16]byte{}, err
+		}
+	}
+	return id, nil
+}
+
+// DeleteRecords moves the log start offset forward to offset (the caller
+// checked offset ≤ the high watermark) and writes it to the log dir's
+// log-start-offset-checkpoint, as UnifiedLog.deleteRecords →
+// maybeIncrementLogStartOffset and LogManager.checkpointLogStartOffsets do.
+// No segment is deleted: the broker removes segments wholly below the log
+// start offset later, from its retention thread, and until then reads
+// simply start at the new log start offset. A lower offset changes nothing.
+func (p *Partition) DeleteRecords(offset int64) (int64, error) {
+	if !p.store.opts.Writable {
+		return -1, server.ErrReadOnly
+	}
+	p.store.ckptMu.Lock()
+	defer p.store.ckptMu.Unlock()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if offset <= p.start {
+		return p.start, nil
+	}
+	if offset > p.end {
+		return -1, fmt.Errorf("%w: %d above the log end offset %d", server.ErrOffsetOutOfRange, offset, p.end)
+	}
+	topic, partition, _, ok := segment.ParsePartitionDir(filepath.Base(p.dir))
+	if !ok {
+		return -1, fmt.Errorf("kseg/logstore: %s is not a partition directory", p.dir)
+	}
+	path := filepath.Join(p.store.dir, logStartOffsetCheckpoint)
+	var entries []state.TopicPartitionOffset
+	b, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		cp, derr := state.DecodeOffsetCheckpoint(b, logStartOffsetCheckpoint)
+		if derr != nil {
+			return -1, derr
+		}
+		entries = cp.Entries
+	case !errors.Is(err, os.ErrNotExist):
+		return -1, err
+	}
+	found := false
+	for i := range entries {
+		if entries[i].Topic == topic && entries[i].Partition == partition {
+			entries[i].Offset, found = offset, true
+		}
+	}
+	if !found {
+		entries = append(entries, state.TopicPartitionOffset{Topic: topic, Partition: partition, Offset: offset})
+	}
+	if err := fsutil.WriteFileAtomic(fsutil.OSFS{}, path, state.AppendOffsetCheckpoint(nil, entries), 0o644); err != nil {
+		return -1, err
+	}
+	p.start = offset
+	return offset, nil
+}
+
+// MaxTimestamp answers ListOffsets' max-timestamp spec (-3) as
+// UnifiedLog.fetchOffsetByTimestamp does: the first batch holding the
+// largest max timestamp of the log, and in it the first record with that
+// timestamp (RecordBatch.offsetOfMaxTimestamp); (-1, -1) when the log is
+// empty or that batch is magic 0 (no timestamps).
+func (p *Partition) MaxTimestamp() (int64, int64, error) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	var best struct {
+		log string
+		pos int64
+		ts  int64
+	}
+	best.ts = -1
+	found := false
+	for _, s := range p.part.Segments {
+		err := func() error {
+			f, err := os.Open(s.Log)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			st, err := f.Stat()
+			if err != nil {
+				return err
+			}
+			r := format.NewBatchReader(f, st.Size(), format.ReaderOptions{File: s.Name(), HeadersOnly: true})
+			for {
+				b, err := r.Next()
+				if err != nil {
+					if err == io.EOF || errors.Is(err, format.ErrTruncated) {
+						return nil
+					}
+					return err
+				}
+				if b.IsControl() {
+					continue
+				}
+				if !found || b.MaxTimestamp > best.ts {
+					best.log, best.pos, best.ts, found = s.Log, b.Position, b.MaxTimestamp, true
+				}
+			}
+		}()
+		if err != nil {
+			return -1, -1, err
+		}
+	}
+	if !found || best.ts < 0 {
+		return -1, -1, nil
+	}
+	f, err := os.Open(best.log)
+	if err != nil {
+		return -1, -1, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return -1, -1, err
+	}
+	r := format.NewBatchReader(f, st.Size(), format.ReaderOptions{File: filepath.Base(best.log), Start: best.pos})
+	b, err := r.Next()
+	if err != nil {
+		return -1, -1, err
+	}
+	if b.Magic == 0 {
+		return -1, -1, nil
+	}
+	d := format.NewRecordDecoder(format.DecoderOptions{File: filepath.Base(best.log)})
+	if err := d.Reset(b); err != nil {
+		return -1, -1, err
+	}
+	for {
+		rec, err := d.Next()
+		if err == io.EOF {
+			return -1, -1, nil
+		}
+		if err != nil {
+			return -1, -1, err
+		}
+		if rec.Timestamp == b.MaxTimestamp {
+			return rec.Offset, b.MaxTimestamp, nil
+		}
+	}
+}
+
+// ClusterID is the cluster.id of the log dir's meta.properties, "" when it
+// has none (Kafka before 0.10.1 wrote no cluster id) or it does not decode.
+func (s *Store) ClusterID() string {
+	b, err := os.ReadFile(filepath.Join(s.dir, "meta.properties"))
+	if err != nil {
+		return ""
+	}
+	m, err := state.DecodeMetaProperties(b, "meta.properties")
+	if err != nil {
+		return ""
+	}
+	return m.ClusterID
+}
