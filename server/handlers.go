@@ -291,12 +291,17 @@ func (s *server) findCoordinator(c net.Conn, q *kmsg.FindCoordinatorRequest) *km
 	resp := q.ResponseKind().(*kmsg.FindCoordinatorResponse)
 	one := func(key string) (code int16, node int32) {
 		switch {
-		case q.CoordinatorType != 0:
-			// No transaction coordinator.
+		case q.CoordinatorType > 1:
+			// Share groups (KIP-932) have no coordinator here.
 			return protocol.ErrCoordinatorNotAvailable, -1
-		case key == "":
+		case key == "" && q.CoordinatorType == 0:
 			return protocol.ErrInvalidGroupID, -1
+		case key == "":
+			return protocol.ErrInvalidRequest, -1
 		}
+		// Node 0 coordinates groups and, for DescribeTransactions on the
+		// dead cluster's __transaction_state, transactions; a
+		// transactional producer is refused at InitProducerId.
 		return protocol.ErrNone, nodeID
 	}
 	if q.Version >= 4 {
