@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"reflect"
+	"strings"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -57,6 +58,13 @@ func mirror(src, dst reflect.Value, code int16, depth int) {
 			continue
 		}
 		sf := src.FieldByName(f.Name)
+		if !sf.IsValid() || sf.Kind() == reflect.Slice && sf.Len() == 0 {
+			// DeleteTopics v0–5 names its request list TopicNames and its
+			// response list Topics.
+			if alt := src.FieldByName(strings.TrimSuffix(f.Name, "s") + "Names"); alt.IsValid() && alt.Kind() == reflect.Slice {
+				sf = alt
+			}
+		}
 		if !sf.IsValid() {
 			continue
 		}
@@ -74,11 +82,36 @@ func mirror(src, dst reflect.Value, code int16, depth int) {
 					if p := out.Index(j).FieldByName("Partition"); p.IsValid() && p.Type() == int32Type {
 						p.SetInt(se.Int())
 					}
+				case se.Kind() == reflect.String:
+					// A list of names (groups, topics, transactional ids)
+					// answered per name: the name goes to the entry's
+					// first string field.
+					mirror(reflect.Value{}, out.Index(j), code, depth+1)
+					setFirstString(out.Index(j), se.String())
 				}
 			}
 			df.Set(out)
 		case sf.Type() == f.Type && f.Type.Kind() != reflect.Slice && f.Type.Kind() != reflect.Struct:
 			df.Set(sf)
+		}
+	}
+}
+
+// setFirstString stores name in v's first exported string or *string field.
+func setFirstString(v reflect.Value, name string) {
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Type().Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		switch {
+		case f.Type.Kind() == reflect.String:
+			v.Field(i).SetString(name)
+			return
+		case f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.String:
+			n := name
+			v.Field(i).Set(reflect.ValueOf(&n))
+			return
 		}
 	}
 }
