@@ -176,7 +176,7 @@ func TestKadmReadOnly(t *testing.T) {
 		}
 	})
 	t.Run("topic configs", func(t *testing.T) {
-		rcs, err := adm.DescribeTopicConfigs(ctx, "orders", "nope")
+		rcs, err := adm.DescribeTopicConfigs(ctx, "orders", "nope", "__consumer_offsets")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -193,6 +193,14 @@ func TestKadmReadOnly(t *testing.T) {
 			got := map[string]kadm.Config{}
 			for _, c := range rc.Configs {
 				got[c.Key] = c
+			}
+			if rc.Name == "__consumer_offsets" {
+				// Set by the broker when it created the topic
+				// (GroupCoordinator.offsetsTopicConfigs).
+				if c := got["cleanup.policy"]; c.MaybeValue() != "compact" || c.Source != kmsg.ConfigSourceDynamicTopicConfig {
+					t.Errorf("__consumer_offsets cleanup.policy: %+v", c)
+				}
+				continue
 			}
 			for k, v := range map[string]string{"retention.ms": "604800000", "cleanup.policy": "delete", "segment.bytes": "1073741824", "max.message.bytes": "1048588"} {
 				c, ok := got[k]

@@ -300,9 +300,26 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// internalTopicConfigs are the topic configs a broker sets when it creates
+// its internal topics (GroupCoordinator.offsetsTopicConfigs /
+// GroupCoordinatorService, TransactionStateManager.transactionTopicConfigs):
+// DYNAMIC_TOPIC_CONFIG entries whose sizes come from broker settings, shown
+// here at those settings' defaults (offsets.topic.segment.bytes,
+// transaction.state.log.segment.bytes and transaction.state.log.min.isr).
+var internalTopicConfigs = map[string][][2]string{
+	"__consumer_offsets": {{"cleanup.policy", "compact"}, {"compression.type", "producer"}, {"segment.bytes", "104857600"}},
+	"__transaction_state": {{"cleanup.policy", "compact"}, {"compression.type", "uncompressed"}, {"min.insync.replicas", "2"},
+		{"segment.bytes", "104857600"}, {"unclean.leader.election.enable", "false"}},
+}
+
 // topicConfigs merges the configured source's entries over the defaults.
 func (s *server) topicConfigs(topic string) ([]ConfigEntry, error) {
 	set := map[string]ConfigEntry{}
+	if s.cfg.Configs == nil {
+		for _, kv := range internalTopicConfigs[topic] {
+			set[kv[0]] = ConfigEntry{Name: kv[0], Value: strp(kv[1]), Source: ConfigSourceTopic}
+		}
+	}
 	if s.cfg.Configs != nil {
 		es, err := s.cfg.Configs.TopicConfigs(topic)
 		if err != nil {
