@@ -72,6 +72,8 @@ func Producers(partitionDir string) ([]ProducerState, error) {
 // (default one day) at load and periodically; that needs a wall clock, so it
 // is not applied here and LastTimestamp shows how idle each producer is.
 //
+// Batches are read header-only, so their CRCs are not checked (kseg verify
+// does that); a torn or corrupt tail ends the replay with a problem.
 // Read-only; memory is bounded by the number of producers. Only I/O errors
 // are returned.
 func ReplayProducers(partitionDir string) (*ProducersReport, error) {

@@ -29,6 +29,8 @@ func dumpCommand() *cli.Command {
 			&cli.StringFlag{Name: "value-decoder", Value: "string", Usage: "string|hex|base64|redacted (implies --print-data-log)"},
 			&cli.BoolFlag{Name: "offsets-decoder", Usage: "decode __consumer_offsets records (implies --print-data-log)"},
 			&cli.BoolFlag{Name: "transaction-log-decoder", Usage: "decode __transaction_state records (implies --print-data-log)"},
+			&cli.BoolFlag{Name: "share-group-state-decoder", Usage: "decode __share_group_state records (implies --print-data-log)"},
+			&cli.BoolFlag{Name: "remote-log-metadata-decoder", Usage: "decode __remote_log_metadata records (implies --print-data-log)"},
 			&cli.BoolFlag{Name: "json", Usage: "NDJSON output, one object per batch/entry/finding"},
 			&cli.Int64Flag{Name: "from-offset", Value: -1, Usage: "skip batches whose last offset is below N"},
 			&cli.Int64Flag{Name: "to-offset", Value: -1, Usage: "stop after batches whose base offset is above N"},
@@ -76,7 +78,7 @@ func dumpLogOptions(c *cli.Context) (dump.LogOptions, error) {
 	if o.MaxBytes < 0 {
 		return o, usagef("--max-bytes must not be negative")
 	}
-	if c.Bool("offsets-decoder") || c.Bool("transaction-log-decoder") {
+	if c.Bool("offsets-decoder") || c.Bool("transaction-log-decoder") || c.Bool("share-group-state-decoder") || c.Bool("remote-log-metadata-decoder") {
 		o.PrintData = true
 		f, err := specialRecordFormatter(c)
 		if err != nil {

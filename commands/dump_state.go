@@ -20,14 +20,57 @@ func init() {
 		extraDumpers[k] = stateDumper
 	}
 	specialRecordFormatter = func(c *cli.Context) (dump.RecordFormatter, error) {
-		if c.Bool("offsets-decoder") && c.Bool("transaction-log-decoder") {
-			return nil, usagef("--offsets-decoder and --transaction-log-decoder are exclusive")
+		var chosen []dump.RecordFormatter
+		for _, d := range []struct {
+			flag string
+			f    dump.RecordFormatter
+		}{
+			{"offsets-decoder", groupFormatter{}}, {"transaction-log-decoder", txnFormatter{}},
+			{"share-group-state-decoder", shareStateFormatter{}}, {"remote-log-metadata-decoder", remoteLogFormatter{}},
+		} {
+			if c.Bool(d.flag) {
+				chosen = append(chosen, d.f)
+			}
 		}
-		if c.Bool("offsets-decoder") {
-			return groupFormatter{}, nil
+		if len(chosen) != 1 {
+			return nil, usagef("--offsets-decoder, --transaction-log-decoder, --share-group-state-decoder and --remote-log-metadata-decoder are exclusive")
 		}
-		return txnFormatter{}, nil
+		return chosen[0], nil
 	}
+}
+
+// shareStateFormatter renders __share_group_state records (--share-group-state-decoder).
+type shareStateFormatter struct{}
+
+func (shareStateFormatter) Text(r *format.Record) (string, bool, string, bool) {
+	rec, err := coordinator.DecodeShareStateRecord(r.Key, r.Value)
+	if err != nil {
+		return "Error at offset " + strconv.FormatInt(r.Offset, 10) + ", skipping. " + err.Error(), true, "", false
+	}
+	k, v := rec.Text()
+	return k, true, v, true
+}
+
+func (shareStateFormatter) AppendJSON(dst []byte, r *format.Record) []byte {
+	rec, err := coordinator.DecodeShareStateRecord(r.Key, r.Value)
+	return appendDecodedJSON(dst, rec, err)
+}
+
+// remoteLogFormatter renders __remote_log_metadata records
+// (--remote-log-metadata-decoder); like Kafka's, it prints no key.
+type remoteLogFormatter struct{}
+
+func (remoteLogFormatter) Text(r *format.Record) (string, bool, string, bool) {
+	rec, err := coordinator.DecodeRemoteLogMetadata(r.Value)
+	if err != nil {
+		return "", false, "Error at offset " + strconv.FormatInt(r.Offset, 10) + ", skipping. " + err.Error(), true
+	}
+	return "", false, rec.Text(), true
+}
+
+func (remoteLogFormatter) AppendJSON(dst []byte, r *format.Record) []byte {
+	rec, err := coordinator.DecodeRemoteLogMetadata(r.Value)
+	return appendDecodedJSON(dst, rec, err)
 }
 
 // groupFormatter renders __consumer_offsets records (--offsets-decoder).

@@ -1,6 +1,9 @@
 package coordinator
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 func BenchmarkDecodeGroupRecord(b *testing.B) {
 	oc := &GroupRecord{Type: TypeOffsetCommit, Key: GroupKey{Group: "group", Topic: "topic", Partition: 3}, ValueVersion: 3,
@@ -22,4 +25,30 @@ func BenchmarkDecodeGroupRecord(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkLoadGroups replays a generated __consumer_offsets partition of
+// offset commits (100 per batch, 1000 groups x 20 partitions).
+func BenchmarkLoadGroups(b *testing.B) {
+	const records = 200_000
+	logDir := b.TempDir()
+	lb := newLogBuilder(b, logDir, "__consumer_offsets-0")
+	batch := make([]kv, 0, 100)
+	for i := 0; i < records; i++ {
+		batch = append(batch, offsetKV(fmt.Sprintf("group-%d", i%1000), "orders", int32(i/1000%20), int64(i), 3))
+		if len(batch) == cap(batch) {
+			lb.data(batch...)
+			batch = batch[:0]
+		}
+	}
+	lb.close()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		gs, err := LoadGroups(logDir)
+		if err != nil || len(gs.Groups) != 1000 {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(records)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
 }

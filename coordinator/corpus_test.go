@@ -97,6 +97,9 @@ func TestCorpusConsumerOffsets(t *testing.T) {
 				if json.Unmarshal([]byte(k), &js) != nil || (v != "<DELETE>" && json.Unmarshal([]byte(v), &js) != nil) {
 					t.Fatalf("offset %d: Text is not JSON: %s %s", lr.offset, k, v)
 				}
+				if strings.Contains(k, `"hex"`) || strings.Contains(v, `"hex"`) || rec.ValueError != "" {
+					t.Fatalf("offset %d: not fully decoded: %s %s", lr.offset, k, v)
+				}
 				nd, _ := rec.MarshalJSON()
 				if !json.Valid(nd) {
 					t.Fatalf("offset %d: MarshalJSON invalid: %s", lr.offset, nd)

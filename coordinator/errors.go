@@ -18,6 +18,8 @@ const (
 	ReasonCountTooLarge  = "count-too-large"  // an array count exceeds the bytes that remain
 	ReasonBadVarint      = "bad-varint"       // an unsigned varint longer than 5 bytes
 	ReasonBadTaggedField = "bad-tagged-field" // a known tagged field of the wrong size
+	ReasonBadFrame       = "bad-frame"        // a metadata-style frame version Kafka does not read
+	ReasonTrailingBytes  = "trailing-bytes"   // bytes left after a record whose reader refuses them
 )
 
 // DecodeError reports a key or value that Kafka's generated reader would

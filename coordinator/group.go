@@ -1,6 +1,8 @@
 package coordinator
 
-import ()
+import (
+	"encoding/base64"
+)
 
 // RecordType is the int16 that starts every __consumer_offsets key. Before
 // Kafka 3.8 it was called the key version (0/1 offset commit, 2 group
@@ -118,8 +120,14 @@ type OffsetCommitValue struct {
 	Metadata        string
 	CommitTimestamp int64
 	ExpireTimestamp int64 // v1 only, default -1
-	UnknownTags     []TaggedField
+	// TopicID is the v4+ tagged field 0 (Kafka 4.1+, written for commits
+	// that name the topic by id); zero when absent.
+	TopicID     [16]byte
+	UnknownTags []TaggedField
 }
+
+// Tags of OffsetCommitValue's tagged fields (v4+). Part of the format.
+const tagOffsetCommitTopicID = 0
 
 // GroupMetadataValue is GroupMetadataValue v0-v4 (v4+ flexible): a classic
 // group's generation and members.
@@ -161,7 +169,12 @@ type GroupRecord struct {
 	// Exactly one of these is set for a non-tombstone value.
 	OffsetCommit  *OffsetCommitValue  // types 0 and 1
 	GroupMetadata *GroupMetadataValue // type 2
+	Message       *Message            // types 3 and up whose value schema is known
 	RawValue      []byte              // other types: value bytes after the version
+	// ValueError says why a value of a known type 3+ schema did not decode
+	// (it is kept in RawValue); such values are shown, never fatal, since
+	// these schemas were still changing between Kafka releases.
+	ValueError string
 }
 
 // DecodeGroupRecord decodes a __consumer_offsets key and value. A nil value is
@@ -208,9 +221,18 @@ func DecodeGroupRecord(key, value []byte) (*GroupRecord, error) {
 	case TypeGroupMetadata:
 		rec.GroupMetadata = readGroupMetadataValue(r, v)
 	default:
-		if r.err == nil {
-			rec.RawValue = append([]byte{}, value[2:]...)
+		if r.err != nil {
+			break
 		}
+		if sc := groupValueSchemas[rec.Type]; sc != nil {
+			m, err := sc.decode(value, 2, "value")
+			if err == nil {
+				rec.Message = m
+				break
+			}
+			rec.ValueError = err.Error()
+		}
+		rec.RawValue = append([]byte{}, value[2:]...)
 	}
 	if r.err != nil {
 		return nil, r.err
@@ -231,7 +253,17 @@ func readOffsetCommitValue(r *reader, v int16) *OffsetCommitValue {
 		o.ExpireTimestamp = r.int64("expireTimestamp")
 	}
 	if flex {
-		o.UnknownTags = r.taggedFields(nil)
+		o.UnknownTags = r.taggedFields(func(tag uint32, data []byte) bool {
+			if tag != tagOffsetCommitTopicID {
+				return false
+			}
+			if len(data) != 16 {
+				r.fail(0, ReasonBadTaggedField, "tag %d holds %d bytes, want a uuid", tag, len(data))
+				return true
+			}
+			copy(o.TopicID[:], data)
+			return true
+		})
 	}
 	return o
 }
@@ -333,7 +365,11 @@ func (rec *GroupRecord) AppendValue(dst []byte) []byte {
 			dst = appendInt64(dst, o.ExpireTimestamp)
 		}
 		if flex {
-			dst = appendTaggedFields(dst, nil, o.UnknownTags)
+			var known []TaggedField
+			if o.TopicID != ([16]byte{}) {
+				known = append(known, TaggedField{Tag: tagOffsetCommitTopicID, Data: append([]byte(nil), o.TopicID[:]...)})
+			}
+			dst = appendTaggedFields(dst, known, o.UnknownTags)
 		}
 	case rec.GroupMetadata != nil:
 		g := rec.GroupMetadata
@@ -366,6 +402,8 @@ func (rec *GroupRecord) AppendValue(dst []byte) []byte {
 		if flex {
 			dst = appendTaggedFields(dst, nil, g.UnknownTags)
 		}
+	case rec.Message != nil:
+		dst = appendMessage(dst, rec.Message)
 	default:
 		dst = append(dst, rec.RawValue...)
 	}
@@ -431,6 +469,9 @@ func (rec *GroupRecord) appendValueData(dst []byte) []byte {
 		if v == 1 {
 			o.int("expireTimestamp", c.ExpireTimestamp)
 		}
+		if v >= 4 && c.TopicID != ([16]byte{}) {
+			o.str("topicId", base64.RawURLEncoding.EncodeToString(c.TopicID[:]))
+		}
 	case rec.GroupMetadata != nil:
 		g := rec.GroupMetadata
 		o.str("protocolType", g.ProtocolType)
@@ -465,8 +506,13 @@ func (rec *GroupRecord) appendValueData(dst []byte) []byte {
 			}
 			return e.end()
 		})
+	case rec.Message != nil:
+		return rec.Message.appendJSON(dst)
 	default:
 		o.hex("hex", rec.RawValue)
+		if rec.ValueError != "" {
+			o.str("error", rec.ValueError)
+		}
 	}
 	return o.end()
 }

@@ -114,18 +114,18 @@ func TestGroupRecordKafkaGolden(t *testing.T) {
 				`"members":[{"memberId":"m","clientId":"c","clientHost":"h","sessionTimeout":10,"subscription":"AAA=","assignment":""}]}}`,
 		},
 		{
-			name: "member-scoped-type",
-			rec: &GroupRecord{Type: TypeConsumerGroupCurrentMemberAssignment, Key: GroupKey{Group: "g", MemberID: "m"},
+			name: "type-without-value-schema",
+			rec: &GroupRecord{Type: TypeStreamsGroupPartitionMetadata, Key: GroupKey{Group: "g"},
 				ValueVersion: 0, RawValue: []byte{0xab, 0x00}},
-			wantK: `{"type":"8","data":{"groupId":"g","memberId":"m"}}`,
+			wantK: `{"type":"18","data":{"groupId":"g"}}`,
 			wantV: `{"version":"0","data":{"hex":"ab00"}}`,
 		},
 		{
 			name: "regex-type",
 			rec: &GroupRecord{Type: TypeConsumerGroupRegularExpression, Key: GroupKey{Group: "g", RegularExpression: "foo.*"},
-				ValueVersion: 0, RawValue: []byte{}},
+				Tombstone: true},
 			wantK: `{"type":"16","data":{"groupId":"g","regularExpression":"foo.*"}}`,
-			wantV: `{"version":"0","data":{"hex":""}}`,
+			wantV: `<DELETE>`,
 		},
 		{
 			name:  "unknown-type",

@@ -27,7 +27,7 @@ const (
 	StateStable      = "Stable"
 	StateAssigning   = "Assigning"   // consumer groups: group epoch > target assignment epoch
 	StateReconciling = "Reconciling" // consumer groups: a member not yet at the target epoch
-	StateNotReady    = "NotReady"    // streams groups
+	StateNotReady    = "NotReady"    // streams groups: topology not validated
 	StateDead        = "Dead"
 )
 
@@ -86,7 +86,11 @@ type Group struct {
 	// group's records.
 	CoordinatorPartition int32 `json:"coordinatorPartition"`
 	// Deleted: the group's metadata was deleted (tombstone) but committed
-	// offsets remain; Kafka does not list such a group.
+	// offsets remain. Kafka 4.0's group coordinator neither lists such a
+	// group nor returns its offsets (OffsetMetadataManager.fetchOffsets
+	// fails all partitions of an unknown group); the coordinator before 4.0
+	// loaded it as an Empty classic group with those offsets
+	// (GroupMetadataManager.scala, emptyGroupOffsets).
 	Deleted bool `json:"deleted,omitempty"`
 }
 
@@ -116,12 +120,17 @@ type Member struct {
 	// records; nil when unknown.
 	SubscribedTopics   []string          `json:"subscribedTopics"`
 	AssignedPartitions []TopicPartitions `json:"assignedPartitions"`
+	// AssignedTopicIDs are the topic ids of a KIP-848 member's
+	// AssignedPartitions, index by index (those records name topics by id;
+	// a Topic is "" when its id is not in the log dir's partition.metadata
+	// files nor in the group's partition metadata records).
+	AssignedTopicIDs []string `json:"assignedTopicIds,omitempty"`
 	// KIP-848 members only.
 	MemberEpoch          int32  `json:"memberEpoch"` // -1 for classic members
 	RackID               string `json:"rackId,omitempty"`
 	SubscribedTopicRegex string `json:"subscribedTopicRegex,omitempty"`
 	ServerAssignor       string `json:"serverAssignor,omitempty"`
-	State                int8   `json:"memberState,omitempty"` // MemberState id (0 stable)
+	State                int8   `json:"memberState,omitempty"` // stored MemberState id (consumer/share: 0 stable; streams: 1 stable)
 }
 
 // CommittedOffset is one committed offset as OffsetFetch returns it.
@@ -147,19 +156,26 @@ type groupState struct {
 	exists  bool // in Kafka's group map (not deleted)
 	offsets map[tp]CommittedOffset
 	// KIP-848 state, folded into g at the end.
-	members         map[string]*Member
-	targetAssigned  map[string]bool
-	subscriptionSet bool
+	members        map[string]*modernMember
+	targetAssigned map[string]bool
+	// Streams groups: the topology record's epoch and the epoch the
+	// coordinator validated (-1 when none).
+	topologyEpoch, validatedTopologyEpoch int32
 }
 
 type groupLoader struct {
 	groups    map[string]*groupState
 	pending   map[int64]map[string]map[tp]CommittedOffset // producer id -> group -> offsets
 	partition int32
+	// topicNames resolves the topic ids of KIP-848 assignments: from the
+	// log dir's partition.metadata files and the groups' partition
+	// metadata records.
+	topicNames map[[16]byte]string
 }
 
 func newGroupLoader() *groupLoader {
-	return &groupLoader{groups: map[string]*groupState{}, pending: map[int64]map[string]map[tp]CommittedOffset{}}
+	return &groupLoader{groups: map[string]*groupState{}, pending: map[int64]map[string]map[tp]CommittedOffset{},
+		topicNames: map[[16]byte]string{}}
 }
 
 func (l *groupLoader) state(id string) *groupState {
@@ -193,6 +209,7 @@ func (l *groupLoader) ensure(id, typ string) *groupState {
 		}
 		s.g, s.exists = g, true
 		s.members, s.targetAssigned = nil, nil
+		s.topologyEpoch, s.validatedTopologyEpoch = -1, -1
 	}
 	s.g.CoordinatorPartition = l.partition
 	return s
@@ -332,6 +349,7 @@ func LoadGroups(logDir string) (*Groups, error) {
 	}
 	out := &Groups{Groups: []*Group{}, Partitions: []PartitionLoad{}}
 	l := newGroupLoader()
+	loadTopicIDs(logDir, l.topicNames)
 	for _, dir := range dirs {
 		_, n, _, _ := segment.ParsePartitionDir(filepath.Base(dir))
 		l.partition = n

@@ -96,6 +96,9 @@ func (o *jsonObject) array(k string, n int, elem func(dst []byte, i int) []byte)
 
 func (o *jsonObject) end() []byte { return append(o.b, '}') }
 
+// hexEnd adds one hex field and closes the object.
+func (o *jsonObject) hexEnd(k string, b []byte) []byte { o.hex(k, b); return o.end() }
+
 const upperHex = "0123456789ABCDEF"
 
 // appendJSONString escapes s like Jackson. Invalid UTF-8 bytes become U+FFFD,

@@ -9,19 +9,20 @@ import (
 	"github.com/kseg/kseg/format"
 	"github.com/kseg/kseg/internal/testutil"
 	"github.com/kseg/kseg/segment"
+	"github.com/kseg/kseg/state"
 )
 
 // logBuilder writes a partition directory batch by batch, with the kseg
 // format encoder, assigning offsets as a broker would.
 type logBuilder struct {
-	t       *testing.T
+	t       testing.TB
 	dir     string
 	next    int64
 	segBase int64
 	buf     []byte
 }
 
-func newLogBuilder(t *testing.T, logDir, partition string) *logBuilder {
+func newLogBuilder(t testing.TB, logDir, partition string) *logBuilder {
 	dir := filepath.Join(logDir, partition)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -283,7 +284,7 @@ func TestLoadTransactions(t *testing.T) {
 	logDir := t.TempDir()
 	b := newLogBuilder(t, logDir, "__transaction_state-44")
 	txn := func(id string, v int16, state TxnState, parts []TxnPartitions) kv {
-		rec := &TxnRecord{TransactionalID: id, ValueVersion: v, Value: &TransactionLogValue{ProducerID: 1000, PreviousProducerID: -1,
+		rec := &TxnRecord{TransactionalID: id, ValueVersion: v, Value: &TransactionLogValue{NextProducerEpoch: -1, ProducerID: 1000, PreviousProducerID: -1,
 			NextProducerID: -1, ProducerEpoch: 2, TransactionTimeoutMs: 60000, TransactionStatus: state, TransactionPartitions: parts,
 			TransactionLastUpdateTimestampMs: 1700000000500, TransactionStartTimestampMs: 1700000000000}}
 		if v >= 1 {
@@ -456,5 +457,121 @@ func TestLoadTransactionsCorpus(t *testing.T) {
 	}
 	if len(tx.Partitions) != 1 || tx.Partitions[0].Problem != "" {
 		t.Fatalf("%+v", tx.Partitions)
+	}
+}
+
+// modernKV builds a type 3+ record from its schema, the named fields set
+// and the others at zero values (nullable ones null).
+func modernKV(t *testing.T, typ RecordType, group, member string, vals map[string]Value) kv {
+	t.Helper()
+	sc := groupValueSchemas[typ]
+	rec := &GroupRecord{Type: typ, Key: GroupKey{Group: group, MemberID: member}}
+	if sc == nil { // no schema: some opaque bytes
+		rec.RawValue = []byte{0}
+		return kv{rec.AppendKey(nil), rec.AppendValue(nil)}
+	}
+	m := fillMessage(sc.name, sc.fields, 1)
+	for name, v := range vals {
+		i := m.index(name)
+		if i < 0 {
+			t.Fatalf("%s has no field %s", sc.name, name)
+		}
+		m.Values[i] = v
+	}
+	rec.Message = m
+	return kv{rec.AppendKey(nil), rec.AppendValue(nil)}
+}
+
+func modernTombstone(typ RecordType, group, member string) kv {
+	rec := &GroupRecord{Type: typ, Key: GroupKey{Group: group, MemberID: member}, Tombstone: true}
+	return kv{rec.AppendKey(nil), nil}
+}
+
+func TestLoadGroupsModern(t *testing.T) {
+	logDir := t.TempDir()
+	topicID := state.UUID{9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6}
+	if err := os.MkdirAll(filepath.Join(logDir, "orders-0"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(logDir, "orders-0", "partition.metadata"),
+		state.AppendPartitionMetadata(nil, state.PartitionMetadata{TopicID: topicID}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	assigned := func(parts ...int32) Value {
+		m := fillMessage("TopicPartitions", topicPartitionsFields, 0)
+		m.Values[0] = Value{UUID: topicID}
+		m.Values[1] = Value{Ints: parts}
+		return Value{Structs: []*Message{m}}
+	}
+	i := func(n int64) Value { return Value{Int: n} }
+	str := func(s string) Value { return Value{Str: s} }
+	b := newLogBuilder(t, logDir, "__consumer_offsets-0")
+	b.data(modernKV(t, TypeConsumerGroupMetadata, "cg", "", map[string]Value{"Epoch": i(5)}),
+		modernKV(t, TypeConsumerGroupMemberMetadata, "cg", "m1", map[string]Value{"ClientId": str("c1"), "ClientHost": str("/h1"),
+			"ServerAssignor": str("uniform"), "RebalanceTimeoutMs": i(30000), "SubscribedTopicNames": {Strs: []string{"orders"}}}),
+		modernKV(t, TypeConsumerGroupMemberMetadata, "cg", "m2", map[string]Value{"ClientId": str("c2")}),
+		modernKV(t, TypeConsumerGroupTargetAssignmentMember, "cg", "m1", nil),
+		modernKV(t, TypeConsumerGroupTargetAssignmentMetadata, "cg", "", map[string]Value{"AssignmentEpoch": i(5)}),
+		modernKV(t, TypeConsumerGroupCurrentMemberAssignment, "cg", "m1", map[string]Value{"MemberEpoch": i(5),
+			"AssignedPartitions": assigned(0, 1), "PartitionsPendingRevocation": {Structs: []*Message{}}}),
+		modernKV(t, TypeConsumerGroupCurrentMemberAssignment, "cg", "m2", map[string]Value{"MemberEpoch": i(4),
+			"AssignedPartitions": {Structs: []*Message{}}, "PartitionsPendingRevocation": {Structs: []*Message{}}}),
+		offsetKV("cg", "orders", 0, 42, 3))
+	// cg2: group epoch ahead of the target assignment.
+	b.data(modernKV(t, TypeConsumerGroupMetadata, "cg2", "", map[string]Value{"Epoch": i(3)}),
+		modernKV(t, TypeConsumerGroupMemberMetadata, "cg2", "m", nil),
+		modernKV(t, TypeConsumerGroupTargetAssignmentMetadata, "cg2", "", map[string]Value{"AssignmentEpoch": i(2)}))
+	// cg3: created, then deleted the way the coordinator deletes a group.
+	b.data(modernKV(t, TypeConsumerGroupMetadata, "cg3", "", map[string]Value{"Epoch": i(1)}),
+		modernKV(t, TypeConsumerGroupMemberMetadata, "cg3", "m", nil),
+		modernKV(t, TypeConsumerGroupRegularExpression, "cg3", "", map[string]Value{"Topics": {Strs: []string{}}}))
+	b.data(modernTombstone(TypeConsumerGroupCurrentMemberAssignment, "cg3", "m"),
+		modernTombstone(TypeConsumerGroupMemberMetadata, "cg3", "m"),
+		modernTombstone(TypeConsumerGroupTargetAssignmentMetadata, "cg3", ""),
+		modernTombstone(TypeConsumerGroupMetadata, "cg3", ""))
+	// Share and streams groups.
+	b.data(modernKV(t, TypeShareGroupMetadata, "sg", "", map[string]Value{"Epoch": i(2)}),
+		modernKV(t, TypeShareGroupMemberMetadata, "sg", "s1", map[string]Value{"ClientId": str("sc")}),
+		modernKV(t, TypeShareGroupMetadata, "sg2", "", map[string]Value{"Epoch": i(1)}),
+		modernKV(t, TypeStreamsGroupMetadata, "st", "", map[string]Value{"Epoch": i(2)}),
+		modernKV(t, TypeStreamsGroupMemberMetadata, "st", "w1", nil),
+		// st2: validated topology, target epoch reached, member stable (1).
+		modernKV(t, TypeStreamsGroupMetadata, "st2", "", map[string]Value{"Epoch": i(4), "ValidatedTopologyEpoch": i(1)}),
+		modernKV(t, TypeStreamsGroupTopology, "st2", "", map[string]Value{"Epoch": i(1), "Subtopologies": {Structs: []*Message{}}}),
+		modernKV(t, TypeStreamsGroupMemberMetadata, "st2", "w", nil),
+		modernKV(t, TypeStreamsGroupTargetAssignmentMetadata, "st2", "", map[string]Value{"AssignmentEpoch": i(4)}),
+		modernKV(t, TypeStreamsGroupCurrentMemberAssignment, "st2", "w", map[string]Value{"MemberEpoch": i(4), "State": i(1)}))
+	b.close()
+
+	gs, err := LoadGroups(logDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := gs.Partitions[0]; p.Problem != "" || p.Undecodable != 0 {
+		t.Fatalf("load %+v", p)
+	}
+	var ids []string
+	for _, g := range gs.Groups {
+		ids = append(ids, g.GroupID+":"+g.Type+":"+g.State)
+	}
+	want := []string{"cg:consumer:Reconciling", "cg2:consumer:Assigning", "sg:share:Stable", "sg2:share:Empty",
+		"st:streams:NotReady", "st2:streams:Stable"}
+	if !reflect.DeepEqual(ids, want) {
+		t.Fatalf("groups %v, want %v", ids, want)
+	}
+	cg := gs.Group("cg")
+	if cg.ProtocolType != "consumer" || cg.Protocol != "uniform" || cg.Generation != 5 || cg.AssignmentEpoch != 5 ||
+		len(cg.Members) != 2 || len(cg.Offsets) != 1 || cg.Offsets[0].Offset != 42 {
+		t.Fatalf("cg %+v", cg)
+	}
+	m1 := cg.Members[0]
+	if m1.MemberID != "m1" || m1.ClientID != "c1" || m1.ClientHost != "/h1" || m1.MemberEpoch != 5 || m1.RebalanceTimeoutMs != 30000 ||
+		!reflect.DeepEqual(m1.SubscribedTopics, []string{"orders"}) || m1.ServerAssignor != "uniform" ||
+		!reflect.DeepEqual(m1.AssignedPartitions, []TopicPartitions{{"orders", []int32{0, 1}}}) ||
+		!reflect.DeepEqual(m1.AssignedTopicIDs, []string{topicID.String()}) {
+		t.Fatalf("m1 %+v", m1)
+	}
+	if st := gs.Group("st"); len(st.Members) != 1 || st.Members[0].MemberID != "w1" || st.ProtocolType != "streams" {
+		t.Fatalf("st %+v", st)
 	}
 }

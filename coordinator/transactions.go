@@ -18,6 +18,7 @@ type Transaction struct {
 	PreviousProducerID int64  `json:"previousProducerId"` // v1+, else -1
 	NextProducerID     int64  `json:"nextProducerId"`     // v1+, else -1
 	ProducerEpoch      int16  `json:"producerEpoch"`
+	NextProducerEpoch  int16  `json:"nextProducerEpoch"` // v1 tag 3 (Kafka 4.1+), else -1
 	TimeoutMs          int32  `json:"transactionTimeoutMs"`
 	// State is Kafka's TransactionState name (Empty, Ongoing,
 	// PrepareCommit, PrepareAbort, CompleteCommit, CompleteAbort, Dead,
@@ -62,7 +63,7 @@ func (l *txnLoader) record(offset, _ int64, key, value []byte) error {
 	l.txns[rec.TransactionalID] = Transaction{
 		TransactionalID: rec.TransactionalID, ProducerID: v.ProducerID,
 		PreviousProducerID: v.PreviousProducerID, NextProducerID: v.NextProducerID,
-		ProducerEpoch: v.ProducerEpoch, TimeoutMs: v.TransactionTimeoutMs,
+		ProducerEpoch: v.ProducerEpoch, NextProducerEpoch: v.NextProducerEpoch, TimeoutMs: v.TransactionTimeoutMs,
 		State: v.TransactionStatus.String(), StateID: v.TransactionStatus,
 		StartTimestamp: v.TransactionStartTimestampMs, LastUpdateTimestamp: v.TransactionLastUpdateTimestampMs,
 		Partitions: parts, ClientTransactionVersion: v.ClientTransactionVersion,

@@ -14,6 +14,7 @@ const (
 	tagPreviousProducerID       = 0
 	tagNextProducerID           = 1
 	tagClientTransactionVersion = 2
+	tagNextProducerEpoch        = 3 // Kafka 4.1+ (KIP-890 epoch bump recovery)
 )
 
 // TxnState is TransactionLogValue.TransactionStatus
@@ -50,12 +51,14 @@ type TxnPartitions struct {
 }
 
 // TransactionLogValue is TransactionLogValue v0-v1 (v1+ flexible, with the
-// tagged fields PreviousProducerId, NextProducerId and ClientTransactionVersion).
+// tagged fields PreviousProducerId, NextProducerId, ClientTransactionVersion
+// and, since Kafka 4.1, NextProducerEpoch).
 type TransactionLogValue struct {
 	ProducerID                       int64
 	PreviousProducerID               int64 // v1+ tag 0, default -1
 	NextProducerID                   int64 // v1+ tag 1, default -1
 	ProducerEpoch                    int16
+	NextProducerEpoch                int16 // v1+ tag 3, default -1
 	TransactionTimeoutMs             int32
 	TransactionStatus                TxnState
 	TransactionPartitions            []TxnPartitions // nil = null
@@ -114,7 +117,7 @@ func DecodeTxnRecord(key, value []byte) (*TxnRecord, error) {
 
 func readTxnValue(r *reader, v int16) *TransactionLogValue {
 	flex := v >= 1
-	t := &TransactionLogValue{PreviousProducerID: -1, NextProducerID: -1}
+	t := &TransactionLogValue{PreviousProducerID: -1, NextProducerID: -1, NextProducerEpoch: -1}
 	t.ProducerID = r.int64("producerId")
 	t.ProducerEpoch = r.int16("producerEpoch")
 	t.TransactionTimeoutMs = r.int32("transactionTimeoutMs")
@@ -156,6 +159,13 @@ func readTxnValue(r *reader, v int16) *TransactionLogValue {
 					return true
 				}
 				t.ClientTransactionVersion = int16(binary.BigEndian.Uint16(data))
+				return true
+			case tagNextProducerEpoch:
+				if len(data) != 2 {
+					r.fail(0, ReasonBadTaggedField, "tag %d holds %d bytes, want an int16", tag, len(data))
+					return true
+				}
+				t.NextProducerEpoch = int16(binary.BigEndian.Uint16(data))
 				return true
 			}
 			return false
@@ -216,6 +226,9 @@ func (rec *TxnRecord) AppendValue(dst []byte) []byte {
 		if t.ClientTransactionVersion != 0 {
 			known = append(known, TaggedField{Tag: tagClientTransactionVersion, Data: appendInt16(nil, t.ClientTransactionVersion)})
 		}
+		if t.NextProducerEpoch != -1 {
+			known = append(known, TaggedField{Tag: tagNextProducerEpoch, Data: appendInt16(nil, t.NextProducerEpoch)})
+		}
 		dst = appendTaggedFields(dst, known, t.UnknownTags)
 	}
 	return dst
@@ -261,6 +274,9 @@ func (rec *TxnRecord) appendValueData(dst []byte, withState bool) []byte {
 		o.int("nextProducerId", t.NextProducerID)
 	}
 	o.int("producerEpoch", int64(t.ProducerEpoch))
+	if tagged && t.NextProducerEpoch != -1 {
+		o.int("nextProducerEpoch", int64(t.NextProducerEpoch))
+	}
 	o.int("transactionTimeoutMs", int64(t.TransactionTimeoutMs))
 	o.int("transactionStatus", int64(t.TransactionStatus))
 	if withState {

@@ -1,6 +1,7 @@
 package coordinator
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"reflect"
@@ -29,14 +30,14 @@ func TestTxnRecordText(t *testing.T) {
 		{
 			// reference §1.7, the Java tool's --transaction-log-decoder sample
 			name: "java-tool-sample",
-			rec: &TxnRecord{TransactionalID: "txnId", Value: &TransactionLogValue{ProducerID: 123,
+			rec: &TxnRecord{TransactionalID: "txnId", Value: &TransactionLogValue{NextProducerEpoch: -1, ProducerID: 123,
 				PreviousProducerID: -1, NextProducerID: -1, TransactionPartitions: []TxnPartitions{}}},
 			wantK: `{"type":"0","data":{"transactionalId":"txnId"}}`,
 			wantV: `{"version":"0","data":{"producerId":123,"producerEpoch":0,"transactionTimeoutMs":0,"transactionStatus":0,"transactionPartitions":[],"transactionLastUpdateTimestampMs":0,"transactionStartTimestampMs":0}}`,
 		},
 		{
 			name: "v0-ongoing-null-partitions",
-			rec: &TxnRecord{TransactionalID: "t", Value: &TransactionLogValue{ProducerID: 5, ProducerEpoch: 2,
+			rec: &TxnRecord{TransactionalID: "t", Value: &TransactionLogValue{NextProducerEpoch: -1, ProducerID: 5, ProducerEpoch: 2,
 				TransactionTimeoutMs: 60000, TransactionStatus: TxnOngoing, PreviousProducerID: -1, NextProducerID: -1,
 				TransactionLastUpdateTimestampMs: 10, TransactionStartTimestampMs: 9}},
 			wantK: `{"type":"0","data":{"transactionalId":"t"}}`,
@@ -44,7 +45,7 @@ func TestTxnRecordText(t *testing.T) {
 		},
 		{
 			name: "v1-tagged-fields",
-			rec: &TxnRecord{TransactionalID: "t", ValueVersion: 1, Value: &TransactionLogValue{ProducerID: 5,
+			rec: &TxnRecord{TransactionalID: "t", ValueVersion: 1, Value: &TransactionLogValue{NextProducerEpoch: -1, ProducerID: 5,
 				PreviousProducerID: 4, NextProducerID: -1, ProducerEpoch: 1, TransactionStatus: TxnPrepareAbort,
 				TransactionPartitions:            []TxnPartitions{{"a", []int32{0, 2}}, {"b", []int32{}}},
 				TransactionLastUpdateTimestampMs: 2, TransactionStartTimestampMs: 1, ClientTransactionVersion: 2,
@@ -90,7 +91,7 @@ func TestTxnStateNames(t *testing.T) {
 			t.Errorf("%d: %s want %s", i, got, w)
 		}
 	}
-	rec := &TxnRecord{TransactionalID: "t", Value: &TransactionLogValue{TransactionStatus: TxnCompleteCommit,
+	rec := &TxnRecord{TransactionalID: "t", Value: &TransactionLogValue{NextProducerEpoch: -1, TransactionStatus: TxnCompleteCommit,
 		PreviousProducerID: -1, NextProducerID: -1, TransactionPartitions: []TxnPartitions{}}}
 	got, _ := json.Marshal(rec)
 	wantJSON := `{"keyVersion":0,"key":{"transactionalId":"t"},"tombstone":false,"valueVersion":0,"value":{"producerId":0,"producerEpoch":0,"transactionTimeoutMs":0,"transactionStatus":4,"transactionState":"CompleteCommit","transactionPartitions":[],"transactionLastUpdateTimestampMs":0,"transactionStartTimestampMs":0}}`
@@ -101,7 +102,7 @@ func TestTxnStateNames(t *testing.T) {
 
 func TestDecodeTxnRecordMalformed(t *testing.T) {
 	key := (&TxnRecord{TransactionalID: "t"}).AppendKey(nil)
-	good := (&TxnRecord{TransactionalID: "t", ValueVersion: 1, Value: &TransactionLogValue{PreviousProducerID: 1,
+	good := (&TxnRecord{TransactionalID: "t", ValueVersion: 1, Value: &TransactionLogValue{NextProducerEpoch: -1, PreviousProducerID: 1,
 		NextProducerID: -1, TransactionPartitions: []TxnPartitions{{"a", []int32{1}}}}}).AppendValue(nil)
 	badTag := append([]byte(nil), good[:len(good)-11]...) // drop the tagged section: count, tag 0, size, int64
 	badTag = append(badTag, 1, 0, 4, 0, 0, 0, 1)          // tag 0 with 4 bytes
@@ -127,5 +128,25 @@ func TestDecodeTxnRecordMalformed(t *testing.T) {
 				t.Fatalf("rec %+v err %v, want %s %s", rec, err, tt.part, tt.reason)
 			}
 		})
+	}
+}
+
+// TestTxnNextProducerEpoch: tag 3 of TransactionLogValue v1 (Kafka 4.1+).
+func TestTxnNextProducerEpoch(t *testing.T) {
+	key := (&TxnRecord{TransactionalID: "t"}).AppendKey(nil)
+	value := cat(be16(1), be64(7), be16(3), be32(60000), []byte{1}, []byte{1}, be64(1), be64(2),
+		[]byte{2, 1, 8}, be64(8), []byte{3, 2}, be16(4))
+	rec, err := DecodeTxnRecord(key, value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, v := rec.Text()
+	want := `{"version":"1","data":{"producerId":7,"nextProducerId":8,"producerEpoch":3,"nextProducerEpoch":4,"transactionTimeoutMs":60000,` +
+		`"transactionStatus":1,"transactionPartitions":[],"transactionLastUpdateTimestampMs":1,"transactionStartTimestampMs":2}}`
+	if v != want {
+		t.Fatalf("\n got %s\nwant %s", v, want)
+	}
+	if !bytes.Equal(rec.AppendValue(nil), value) {
+		t.Fatalf("re-encoding differs")
 	}
 }
