@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/kseg/kseg/appender"
 	"github.com/kseg/kseg/format"
@@ -66,15 +67,9 @@ func (s *Store) CreateTopic(name string, n int32) ([16]byte, error) {
 	if !segment.ValidTopicName(name) || n <= 0 {
 		return [16]byte{}, fmt.Errorf("kseg/logstore: cannot create %q with %d partitions", name, n)
 	}
-	var id state.UUID
-	if _, err := rand.Read(id[:]); err != nil {
+	id, err := randomTopicID()
+	if err != nil {
 		return [16]byte{}, err
-	}
-	// Kafka's Uuid.randomUuid never returns the zero or the metadata
-	// topic's sentinel ids; a random 128-bit id that is either is
-	// astronomically unlikely, but refuse it rather than write it.
-	if id.IsZero() || id == (state.UUID{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}) {
-		return [16]byte{}, errors.New("kseg/logstore: drew a reserved topic id; try again")
 	}
 	o := s.opts.Appender
 	o.TopicID = id
@@ -245,4 +240,24 @@ func (s *Store) ClusterID() string {
 		return ""
 	}
 	return m.ClusterID
+}
+
+// randomTopicID draws a topic id as Kafka's Uuid.randomUuid does: a
+// version-4 random UUID (java.util.UUID.randomUUID), drawn again while it is
+// reserved (zero, or the metadata topic's 1) or its base64 form starts with
+// '-' (which would read as a command-line option).
+func randomTopicID() (state.UUID, error) {
+	for {
+		var id state.UUID
+		if _, err := rand.Read(id[:]); err != nil {
+			return id, err
+		}
+		id[6] = id[6]&0x0f | 0x40 // version 4
+		id[8] = id[8]&0x3f | 0x80 // IETF variant
+		one := state.UUID{15: 1}
+		if id.IsZero() || id == one || strings.HasPrefix(id.String(), "-") {
+			continue
+		}
+		return id, nil
+	}
 }
