@@ -171,8 +171,8 @@ func TestKadmReadOnly(t *testing.T) {
 				t.Errorf("%s: %+v (partition.metadata id %x)", name, d, topicID(t, dir, name+"-0"))
 			}
 		}
-		if _, ok := td["__consumer_offsets"]; !ok {
-			t.Errorf("__consumer_offsets not listed")
+		if d, ok := td["__consumer_offsets"]; !ok || !d.IsInternal || td["orders"].IsInternal {
+			t.Errorf("__consumer_offsets not listed as internal: %+v", d)
 		}
 	})
 	t.Run("topic configs", func(t *testing.T) {

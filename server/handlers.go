@@ -149,6 +149,11 @@ func (s *server) partition(topic string, p int32) (PartitionLog, int16) {
 
 func strp(s string) *string { return &s }
 
+// internalTopics are the topics Kafka's Metadata marks is_internal
+// (org.apache.kafka.common.internals.Topic.isInternal; the share-group
+// state topic since Kafka 4.0).
+var internalTopics = map[string]bool{"__consumer_offsets": true, "__transaction_state": true, "__share_group_state": true}
+
 func (s *server) metadata(c net.Conn, q *kmsg.MetadataRequest) *kmsg.MetadataResponse {
 	host, port := advertisedAddr(c)
 	resp := q.ResponseKind().(*kmsg.MetadataResponse)
@@ -167,6 +172,7 @@ func (s *server) metadata(c net.Conn, q *kmsg.MetadataRequest) *kmsg.MetadataRes
 		t := kmsg.NewMetadataResponseTopic()
 		t.Topic = strp(name)
 		t.TopicID = s.topicID(name)
+		t.IsInternal = internalTopics[name]
 		t.Partitions = make([]kmsg.MetadataResponseTopicPartition, 0, len(parts))
 		for _, p := range parts {
 			mp := kmsg.NewMetadataResponseTopicPartition()
