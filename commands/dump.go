@@ -29,6 +29,7 @@ func dumpCommand() *cli.Command {
 			&cli.StringFlag{Name: "value-decoder", Value: "string", Usage: "string|hex|base64|redacted (implies --print-data-log)"},
 			&cli.BoolFlag{Name: "offsets-decoder", Usage: "decode __consumer_offsets records (implies --print-data-log)"},
 			&cli.BoolFlag{Name: "transaction-log-decoder", Usage: "decode __transaction_state records (implies --print-data-log)"},
+			&cli.BoolFlag{Name: "cluster-metadata-decoder", Usage: "decode KRaft metadata records (implies --print-data-log; automatic for __cluster_metadata-* and .checkpoint files)"},
 			&cli.BoolFlag{Name: "json", Usage: "NDJSON output, one object per batch/entry/finding"},
 			&cli.Int64Flag{Name: "from-offset", Value: -1, Usage: "skip batches whose last offset is below N"},
 			&cli.Int64Flag{Name: "to-offset", Value: -1, Usage: "stop after batches whose base offset is above N"},
@@ -76,7 +77,13 @@ func dumpLogOptions(c *cli.Context) (dump.LogOptions, error) {
 	if o.MaxBytes < 0 {
 		return o, usagef("--max-bytes must not be negative")
 	}
-	if c.Bool("offsets-decoder") || c.Bool("transaction-log-decoder") {
+	if c.Bool("cluster-metadata-decoder") {
+		if c.Bool("offsets-decoder") || c.Bool("transaction-log-decoder") {
+			return o, usagef("--cluster-metadata-decoder, --offsets-decoder and --transaction-log-decoder are exclusive")
+		}
+		o.PrintData = true
+		o.RecordFormatter = dump.ClusterMetadataFormatter{}
+	} else if c.Bool("offsets-decoder") || c.Bool("transaction-log-decoder") {
 		o.PrintData = true
 		f, err := specialRecordFormatter(c)
 		if err != nil {
@@ -137,6 +144,9 @@ func runDump(c *cli.Context) error {
 			case ".log", ".checkpoint":
 				fo := o
 				fo.StartPosition = startPosition(f, o.FromOffset)
+				if autoClusterMetadata(c, fo, f) {
+					fo.RecordFormatter = dump.ClusterMetadataFormatter{}
+				}
 				res, err := dump.LogFile(w, f, f, fo)
 				if err != nil {
 					return fmt.Errorf("%s: %w", f, err)
