@@ -28,7 +28,7 @@ func TestFranzLeaderChange(t *testing.T) {
 	if got := string(c.AppendJSON(nil)); got != want {
 		t.Fatalf("got %s", got)
 	}
-	b, err := EncodeControl(ControlLeaderChange, c.Data)
+	b, err := EncodeControl(nil, ControlLeaderChange, c.Data)
 	if err != nil {
 		t.Fatal(err)
 	}
