@@ -42,10 +42,10 @@ type Image struct {
 	Voters       []Voter
 	KRaftVersion int16
 
-	acls       map[kbin.UUID]*Struct
-	quotas     map[string]map[string]float64 // entity → key → value
-	scram      map[string]*Struct            // name/mechanism → record
-	tokens     map[string]*Struct            // tokenId → record
+	acls       map[kbin.UUID]*Record
+	quotas     map[string]map[string]*Record // entity → key → record
+	scram      map[string]*Record            // name/mechanism → record
+	tokens     map[string]*Record            // tokenId → record
 	topicsByID map[kbin.UUID]*Topic
 	txn        []*Entry // records of an open metadata transaction
 	inTxn      bool
@@ -153,8 +153,8 @@ func NewImage() *Image {
 	return &Image{Offset: -1, Timestamp: -1, Epoch: -1, LeaderID: -1,
 		Topics: map[string]*Topic{}, Brokers: map[int32]*Broker{}, Controllers: map[int32]*Controller{},
 		Features: map[string]int16{}, Configs: map[ConfigResource]map[string]string{},
-		acls: map[kbin.UUID]*Struct{}, quotas: map[string]map[string]float64{}, scram: map[string]*Struct{},
-		tokens: map[string]*Struct{}, topicsByID: map[kbin.UUID]*Topic{}}
+		acls: map[kbin.UUID]*Record{}, quotas: map[string]map[string]*Record{}, scram: map[string]*Record{},
+		tokens: map[string]*Record{}, topicsByID: map[kbin.UUID]*Topic{}}
 }
 
 // TopicByID returns the topic with the given ID, or nil.
@@ -293,7 +293,7 @@ func (im *Image) apply(e *Entry) {
 			RemovingReplicas: d.Ints("removingReplicas"), AddingReplicas: d.Ints("addingReplicas"),
 			Leader: int32(d.Int("leader", -1)), LeaderRecoveryState: int8(d.Int("leaderRecoveryState", 0)),
 			LeaderEpoch: int32(d.Int("leaderEpoch", -1)), PartitionEpoch: int32(d.Int("partitionEpoch", -1)),
-			Directories: d.UUIDs("directories"), ELR: d.Ints("eligibleLeaderReplicas"), LastKnownELR: d.Ints("lastKnownElr")}
+			Directories: nilIfEmpty(d.UUIDs("directories")), ELR: d.Ints("eligibleLeaderReplicas"), LastKnownELR: d.Ints("lastKnownElr")}
 		before := ""
 		if old := t.Partitions[p.ID]; old != nil {
 			before = old.Summary()
@@ -355,7 +355,7 @@ func (im *Image) apply(e *Entry) {
 	case "REGISTER_BROKER_RECORD":
 		b := &Broker{ID: int32(d.Int("brokerId", -1)), Epoch: d.Int("brokerEpoch", -1), IncarnationID: d.UUID("incarnationId"),
 			Endpoints: endpoints(d.Structs("endPoints")), Rack: d.NullableStr("rack"), Fenced: d.Bool("fenced"),
-			InControlledShutdown: d.Bool("inControlledShutdown"), IsMigratingZkBroker: d.Bool("isMigratingZkBroker"), LogDirs: d.UUIDs("logDirs")}
+			InControlledShutdown: d.Bool("inControlledShutdown"), IsMigratingZkBroker: d.Bool("isMigratingZkBroker"), LogDirs: nilIfEmpty(d.UUIDs("logDirs"))}
 		if !d.Has("fenced") { // never: fenced exists in every version; kept for clarity of the default
 			b.Fenced = true
 		}
@@ -406,7 +406,7 @@ func (im *Image) apply(e *Entry) {
 	case "PRODUCER_IDS_RECORD":
 		im.ProducerIDs = &ProducerIDs{BrokerID: int32(d.Int("brokerId", -1)), BrokerEpoch: d.Int("brokerEpoch", -1), NextProducerID: d.Int("nextProducerId", -1)}
 	case "ACCESS_CONTROL_ENTRY_RECORD":
-		im.acls[d.UUID("id")] = d
+		im.acls[d.UUID("id")] = e.Record
 	case "REMOVE_ACCESS_CONTROL_ENTRY_RECORD":
 		delete(im.acls, d.UUID("id"))
 	case "CLIENT_QUOTA_RECORD":
@@ -426,16 +426,16 @@ func (im *Image) apply(e *Entry) {
 			}
 		} else {
 			if im.quotas[ent] == nil {
-				im.quotas[ent] = map[string]float64{}
+				im.quotas[ent] = map[string]*Record{}
 			}
-			im.quotas[ent][d.Str("key")] = d.Float("value")
+			im.quotas[ent][d.Str("key")] = e.Record
 		}
 	case "USER_SCRAM_CREDENTIAL_RECORD":
-		im.scram[d.Str("name")+"/"+strconv.FormatInt(d.Int("mechanism", 0), 10)] = d
+		im.scram[d.Str("name")+"/"+strconv.FormatInt(d.Int("mechanism", 0), 10)] = e.Record
 	case "REMOVE_USER_SCRAM_CREDENTIAL_RECORD":
 		delete(im.scram, d.Str("name")+"/"+strconv.FormatInt(d.Int("mechanism", 0), 10))
 	case "DELEGATION_TOKEN_RECORD":
-		im.tokens[d.Str("tokenId")] = d
+		im.tokens[d.Str("tokenId")] = e.Record
 	case "REMOVE_DELEGATION_TOKEN_RECORD":
 		delete(im.tokens, d.Str("tokenId"))
 	}
@@ -458,7 +458,7 @@ func (p *Partition) merge(d *Struct) {
 		p.AddingReplicas = d.Ints("addingReplicas")
 	}
 	if !d.IsNull("directories") && d.Has("directories") {
-		p.Directories = d.UUIDs("directories")
+		p.Directories = nilIfEmpty(d.UUIDs("directories"))
 	}
 	if l := d.Int("leader", -2); l != -2 {
 		p.Leader = int32(l)
@@ -540,4 +540,14 @@ func (t *Topic) PartitionIDs() []int32 {
 	}
 	slices.Sort(ids)
 	return ids
+}
+
+// nilIfEmpty: a PartitionRecord before v1 has no directories and one from v1
+// on may carry none; both mean "not recorded" (Kafka fills in
+// DirectoryId.MIGRATING), so the image keeps nil for both.
+func nilIfEmpty(u []kbin.UUID) []kbin.UUID {
+	if len(u) == 0 {
+		return nil
+	}
+	return u
 }
