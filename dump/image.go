@@ -47,8 +47,12 @@ func WriteImageText(w io.Writer, res *metadata.Result) error {
 	}
 	fmt.Fprintf(w, "KRaft metadata image of %s at offset %d (%s), epoch %d; snapshot %s; %d records replayed\n",
 		res.Dir, im.Offset, msTime(im.Timestamp), im.Epoch, snap, im.Records)
-	fmt.Fprintf(w, "leader: %d (epoch %d)  kraft.version: %d  ACLs: %d  client-quota entities: %d  SCRAM credentials: %d  delegation tokens: %d\n",
-		im.LeaderID, im.LeaderEpoch, im.KRaftVersion, im.ACLCount(), im.QuotaEntityCount(), im.ScramCredentialCount(), im.DelegationTokenCount())
+	leader := "unknown (no LeaderChange replayed)"
+	if im.LeaderID >= 0 {
+		leader = fmt.Sprintf("%d (epoch %d)", im.LeaderID, im.LeaderEpoch)
+	}
+	fmt.Fprintf(w, "leader: %s  kraft.version: %d  ACLs: %d  client-quota entities: %d  SCRAM credentials: %d  delegation tokens: %d\n",
+		leader, im.KRaftVersion, im.ACLCount(), im.QuotaEntityCount(), im.ScramCredentialCount(), im.DelegationTokenCount())
 	if p := im.ProducerIDs; p != nil {
 		fmt.Fprintf(w, "producer-id block: next %d (broker %d, epoch %d)\n", p.NextProducerID, p.BrokerID, p.BrokerEpoch)
 	}

@@ -493,8 +493,8 @@ func (p *Partition) Summary() string {
 func (p *Partition) Diff(prev *Partition) string {
 	var parts []string
 	add := func(name string, a, b any) {
-		if fmt.Sprint(a) != fmt.Sprint(b) {
-			parts = append(parts, fmt.Sprintf("%s: %v -> %v", name, a, b))
+		if x, y := javaString(a), javaString(b); x != y {
+			parts = append(parts, name+": "+x+" -> "+y)
 		}
 	}
 	add("replicas", prev.Replicas, p.Replicas)
@@ -550,4 +550,19 @@ func nilIfEmpty(u []kbin.UUID) []kbin.UUID {
 		return nil
 	}
 	return u
+}
+
+// javaString formats like Java's Arrays.toString for slices ("[1, 2]").
+func javaString(v any) string {
+	switch x := v.(type) {
+	case []int32:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = strconv.Itoa(int(e))
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case []string:
+		return "[" + strings.Join(x, ", ") + "]"
+	}
+	return fmt.Sprint(v)
 }

@@ -64,7 +64,7 @@ func FindFiles(path string) (*Files, error) {
 		}
 		return nil, fmt.Errorf("%w: %s is not a directory or .checkpoint file", ErrNoMetadata, path)
 	}
-	dir := path
+	dir := filepath.Clean(path)
 	if !strings.HasPrefix(filepath.Base(filepath.Clean(path)), "__cluster_metadata-") {
 		dir = filepath.Join(path, "__cluster_metadata-0")
 		if _, err := os.Stat(dir); err != nil {

@@ -390,4 +390,3 @@ func reserved(u kbin.UUID) bool {
 	}
 	return u[15] < 100
 }
-
