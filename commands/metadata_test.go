@@ -96,3 +96,53 @@ func TestMetadataUsageErrors(t *testing.T) {
 		t.Errorf("empty dir: exit %d: %s", code, errOut)
 	}
 }
+
+// TestDumpKafkaMetadataVector replays Kafka's own DumpLogSegmentsTest
+// testDumpMetadataRecords: RegisterBrokerRecord/TopicRecord/
+// PartitionChangeRecord v0, then a bogus record (uvarint 10000 twice) that
+// Kafka reports as "Error at …, skipping." while the rest still decode.
+func TestDumpKafkaMetadataVector(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "__cluster_metadata-0")
+	w, err := metadatatest.Create(filepath.Join(dir, "00000000000000000000.log"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := [][]byte{
+		metadatatest.Rec(0, 0, "brokerId", 0, "brokerEpoch", int64(10)),
+		metadatatest.Rec(0, 0, "brokerId", 1, "brokerEpoch", int64(20)),
+		metadatatest.Rec(2, 0, "name", "test-topic", "topicId", metadatatest.ID(1)),
+		metadatatest.Rec(5, 0, "topicId", metadatatest.ID(2), "leader", 1, "partitionId", 0, "isr", []int32{0, 1, 2}),
+	}
+	if err := w.Batch(recs...); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Batch([]byte{0x90, 0x4e, 0x90, 0x4e}); err != nil { // uvarint 10000, 10000
+		t.Fatal(err)
+	}
+	if err := w.Batch(recs...); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := run(t, "dump", "--cluster-metadata-decoder", "--skip-record-metadata", filepath.Join(dir, "00000000000000000000.log"))
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		// Kafka's defaults for unset fields: rack "" (a nullable string
+		// defaults to empty, not null), fenced true.
+		`payload: {"type":"REGISTER_BROKER_RECORD","version":0,"data":{"brokerId":0,"incarnationId":"AAAAAAAAAAAAAAAAAAAAAA","brokerEpoch":10,"endPoints":[],"features":[],"rack":"","fenced":true}}`,
+		`payload: {"type":"TOPIC_RECORD","version":0,"data":{"name":"test-topic","topicId":"QAAAAAAAAAAAAAAAAAAAAg"}}`,
+		// PartitionChangeRecord: only the tagged fields that differ from their defaults are printed.
+		`payload: {"type":"PARTITION_CHANGE_RECORD","version":0,"data":{"partitionId":0,"topicId":"QAAAAAAAAAAAAAAAAAAAAw","isr":[0,1,2],"leader":1}}`,
+		"payload: Error at 4, skipping. kseg/metadata: position 0: bad-frame-version: frame version 10000 (only 1 is supported)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %s\n%s", want, out)
+		}
+	}
+	if n := strings.Count(out, "TOPIC_RECORD"); n != 2 {
+		t.Errorf("%d TOPIC_RECORD lines, want 2", n)
+	}
+}

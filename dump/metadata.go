@@ -22,7 +22,12 @@ func (ClusterMetadataFormatter) Text(r *format.Record) (string, bool, string, bo
 	if r.Value == nil {
 		return "", false, "Error at " + strconv.FormatInt(r.Offset, 10) + ", skipping. null value", true
 	}
-	rec, _ := metadata.DecodeRecord(r.Value)
+	rec, err := metadata.DecodeRecord(r.Value)
+	if err != nil && rec.Data == nil {
+		// DumpLogSegments' words for a record MetadataRecordSerde refuses,
+		// then what kseg could still tell about it.
+		return "", false, "Error at " + strconv.FormatInt(r.Offset, 10) + ", skipping. " + err.Error() + " " + string(rec.AppendJSON(nil)), true
+	}
 	return "", false, string(rec.AppendJSON(nil)), true
 }
 

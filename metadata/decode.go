@@ -69,6 +69,12 @@ func DecodeRecord(value []byte) (*Record, error) {
 	r := kbin.NewReader(value)
 	rec := &Record{Name: "UNKNOWN"}
 	rec.FrameVersion = int(r.Uvarint("frame version"))
+	// MetadataRecordSerde checks the frame version before reading further.
+	if r.Err() == nil && rec.FrameVersion != 1 {
+		rec.Raw = slices.Clone(value)
+		rec.Err = &DecodeError{Reason: ReasonFrameVersion, Detail: fmt.Sprintf("frame version %d (only 1 is supported)", rec.FrameVersion)}
+		return rec, rec.Err
+	}
 	typ := r.Uvarint("type")
 	ver := r.Uvarint("version")
 	if err := r.Err(); err != nil {
@@ -83,11 +89,6 @@ func DecodeRecord(value []byte) (*Record, error) {
 	}
 	rec.Type, rec.Version = int16(typ), int16(ver)
 	body := r.Pos()
-	if rec.FrameVersion != 1 {
-		rec.Raw = slices.Clone(value[body:])
-		rec.Err = &DecodeError{Reason: ReasonFrameVersion, Detail: fmt.Sprintf("frame version %d (only 1 is supported)", rec.FrameVersion)}
-		return rec, rec.Err
-	}
 	s := recordSchemas[rec.Type]
 	if s == nil {
 		rec.Raw = slices.Clone(value[body:])
