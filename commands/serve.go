@@ -65,11 +65,16 @@ func runServe(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	configs, err := store.MetadataConfigs()
+	if err != nil {
+		// A damaged metadata log must not keep the data from being served.
+		fmt.Fprintf(c.App.ErrWriter, "kseg serve: topic configs from the KRaft metadata log unavailable (%v); DescribeConfigs answers defaults\n", err)
+	}
 	ctx, stop := signal.NotifyContext(c.Context, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	cfg := server.Config{Listen: c.String("listen"), ReadOnly: !writable, NoZeroCopy: c.Bool("no-zero-copy"),
 		OffsetsFile: c.String("offsets-file"), MaxRequestBytes: int32(mrb), MaxConns: c.Int("max-connections"),
-		ClusterID: store.ClusterID(), AutoCreateTopics: c.Bool("auto-create-topics"),
+		ClusterID: store.ClusterID(), AutoCreateTopics: c.Bool("auto-create-topics"), Configs: configs,
 		Logf: func(format string, args ...any) { fmt.Fprintf(c.App.ErrWriter, "kseg serve: "+format+"\n", args...) }}
 	mode := "read-only"
 	if writable {

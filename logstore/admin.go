@@ -12,6 +12,7 @@ import (
 	"github.com/kseg/kseg/appender"
 	"github.com/kseg/kseg/format"
 	"github.com/kseg/kseg/internal/fsutil"
+	"github.com/kseg/kseg/metadata"
 	"github.com/kseg/kseg/segment"
 	"github.com/kseg/kseg/server"
 	"github.com/kseg/kseg/state"
@@ -260,4 +261,32 @@ func randomTopicID() (state.UUID, error) {
 		}
 		return id, nil
 	}
+}
+
+// MetadataConfigs returns the topic configs of the log dir's KRaft metadata
+// log (__cluster_metadata-0: the newest snapshot, then the log), as of its
+// end: each ConfigRecord of a topic resource is a DYNAMIC_TOPIC_CONFIG
+// entry. It returns nil, nil when the log dir has no metadata log (a
+// ZooKeeper-era broker keeps topic configs in ZooKeeper, not on disk).
+func (s *Store) MetadataConfigs() (server.ConfigSource, error) {
+	res, err := metadata.Load(s.dir, metadata.DefaultOptions())
+	if errors.Is(err, metadata.ErrNoMetadata) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return imageConfigs{res.Image}, nil
+}
+
+type imageConfigs struct{ im *metadata.Image }
+
+func (c imageConfigs) TopicConfigs(topic string) ([]server.ConfigEntry, error) {
+	m := c.im.TopicConfigs(topic)
+	out := make([]server.ConfigEntry, 0, len(m))
+	for k, v := range m {
+		v := v
+		out = append(out, server.ConfigEntry{Name: k, Value: &v, Source: server.ConfigSourceTopic})
+	}
+	return out, nil
 }

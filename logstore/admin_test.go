@@ -95,6 +95,14 @@ func serveCfg(t *testing.T, dir string, cfg server.Config) string {
 		t.Fatal(err)
 	}
 	cfg.ClusterID = st.ClusterID()
+	if cfg.Configs == nil {
+		// As kseg serve wires it.
+		c, err := st.MetadataConfigs()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Configs = c
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,8 @@ import (
 	"github.com/kseg/kseg/coordinator"
 	"github.com/kseg/kseg/internal/testutil"
 	"github.com/kseg/kseg/server"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // TestKadmCorpusGroups serves every real broker log dir of the shared
@@ -78,4 +80,32 @@ func TestKadmCorpusGroups(t *testing.T) {
 			testutil.RequireUnchanged(t, dir, before)
 		})
 	}
+}
+
+// TestKadmCorpusKRaftConfigs: a Kafka Connect config topic of a KRaft
+// broker's log dir is described with the cleanup.policy=compact its
+// ConfigRecord holds, as a DYNAMIC_TOPIC_CONFIG, and the rest as defaults.
+func TestKadmCorpusKRaftConfigs(t *testing.T) {
+	dir := "../../shared/corpus/patient-admissions/kafka-data"
+	if _, err := os.Stat(dir); err != nil {
+		t.Skip("corpus absent")
+	}
+	before := testutil.HashTree(t, dir)
+	addr := serveCfg(t, dir, server.Config{ReadOnly: true})
+	adm, _ := admin(t, addr)
+	rcs, err := adm.DescribeTopicConfigs(ctx10(t), "docker-connect-configs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]kadm.Config{}
+	for _, c := range rcs[0].Configs {
+		got[c.Key] = c
+	}
+	if c := got["cleanup.policy"]; rcs[0].Err != nil || c.MaybeValue() != "compact" || c.Source != kmsg.ConfigSourceDynamicTopicConfig {
+		t.Errorf("cleanup.policy: %+v (%v)", c, rcs[0].Err)
+	}
+	if c := got["retention.ms"]; c.Source != kmsg.ConfigSourceDefaultConfig {
+		t.Errorf("retention.ms: %+v", c)
+	}
+	testutil.RequireUnchanged(t, dir, before)
 }

@@ -315,10 +315,8 @@ var internalTopicConfigs = map[string][][2]string{
 // topicConfigs merges the configured source's entries over the defaults.
 func (s *server) topicConfigs(topic string) ([]ConfigEntry, error) {
 	set := map[string]ConfigEntry{}
-	if s.cfg.Configs == nil {
-		for _, kv := range internalTopicConfigs[topic] {
-			set[kv[0]] = ConfigEntry{Name: kv[0], Value: strp(kv[1]), Source: ConfigSourceTopic}
-		}
+	for _, kv := range internalTopicConfigs[topic] {
+		set[kv[0]] = ConfigEntry{Name: kv[0], Value: strp(kv[1]), Source: ConfigSourceTopic}
 	}
 	if s.cfg.Configs != nil {
 		es, err := s.cfg.Configs.TopicConfigs(topic)
