@@ -585,18 +585,22 @@ func (s *server) describeGroups(q *kmsg.DescribeGroupsRequest) *kmsg.DescribeGro
 		dg.AuthorizedOperations = -2147483648
 		g, ok := all[id]
 		switch {
-		case !ok:
-			// A group Kafka does not know is described as Dead
-			// (GroupMetadataManager / ClassicGroup.DeadGroup summary).
+		case !ok || g.typ != "" && g.typ != gcoord.GroupTypeClassic:
+			// An unknown group, and a KIP-848/share/streams group asked
+			// through the classic API, are described as Dead with no error
+			// (GroupMetadataManager.describeGroups catches the
+			// GroupIdNotFoundException of classicGroup(); Kafka 3.7–3.9).
 			dg.State = gcoord.StateDead
-		case g.typ != "" && g.typ != gcoord.GroupTypeClassic:
-			// KIP-848 groups answer GROUP_ID_NOT_FOUND to the classic API
-			// since Kafka 3.7 ("Group … is not a classic group"); tools
-			// then use ConsumerGroupDescribe.
-			dg.ErrorCode = protocol.ErrGroupIDNotFound
-			dg.ErrorMessage = strp("group " + id + " is not a classic group")
-		default:
+		case g.state == gcoord.StateStable:
 			dg.State, dg.ProtocolType, dg.Protocol, dg.Members = g.state, g.protocolType, g.protocol, g.members
+		default:
+			// Not stable: no protocol, and members without their metadata
+			// and assignment (ClassicGroupMember.describeNoMetadata).
+			dg.State, dg.ProtocolType = g.state, g.protocolType
+			for _, m := range g.members {
+				m.ProtocolMetadata, m.MemberAssignment = nil, nil
+				dg.Members = append(dg.Members, m)
+			}
 		}
 		resp.Groups = append(resp.Groups, dg)
 	}

@@ -875,7 +875,7 @@ func (c *coordinator) summaries() map[string]groupSummary {
 	}
 	for id, g := range c.groups {
 		sum := groupSummary{id: id, protocolType: g.protocolType, state: groupStateNames[g.state], typ: "classic"}
-		if g.state == groupStable || g.state == groupCompleting {
+		if g.state == groupStable {
 			sum.protocol = g.protocol
 		}
 		for _, mid := range g.order {
