@@ -141,7 +141,41 @@ func (p *Partition) DeleteRecords(offset int64) (int64, error) {
 		return -1, err
 	}
 	p.start = offset
+	if err := truncateEpochsFromStart(filepath.Join(p.dir, leaderEpochCheckpoint), offset); err != nil {
+		return offset, err
+	}
 	return offset, nil
+}
+
+// Kafka's LeaderEpochCheckpointFile name.
+const leaderEpochCheckpoint = "leader-epoch-checkpoint"
+
+// truncateEpochsFromStart rewrites a partition's leader-epoch-checkpoint as
+// LeaderEpochFileCache.truncateFromStart does when the log start offset
+// moves: the leading entries starting at or before start are removed and
+// the last of them comes back starting at start. A missing file stays
+// missing.
+func truncateEpochsFromStart(path string, start int64) error {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	cp, err := state.DecodeLeaderEpochCheckpoint(b, leaderEpochCheckpoint)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for n < len(cp.Entries) && cp.Entries[n].StartOffset <= start {
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	entries := append([]state.EpochEntry{{Epoch: cp.Entries[n-1].Epoch, StartOffset: start}}, cp.Entries[n:]...)
+	return fsutil.WriteFileAtomic(fsutil.OSFS{}, path, state.AppendLeaderEpochCheckpoint(nil, entries), 0o644)
 }
 
 // MaxTimestamp answers ListOffsets' max-timestamp spec (-3) as

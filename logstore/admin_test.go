@@ -2,6 +2,7 @@ package logstore_test
 
 import (
 	"context"
+	"errors"
 	"net"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"github.com/kseg/kseg/server"
 	"github.com/kseg/kseg/state"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/kversion"
@@ -414,8 +416,7 @@ func TestPinnedClientVersions(t *testing.T) {
 // start offset and writes log-start-offset-checkpoint without deleting a
 // segment, and auto-creation happens only with AutoCreateTopics.
 func TestKadmWritable(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "logdir")
-	testutil.CopyTree(t, sample, dir)
+	dir := adminLogDir(t)
 	addr := serveCfg(t, dir, server.Config{})
 	adm, cl := admin(t, addr)
 	ctx := ctx10(t)
@@ -451,6 +452,11 @@ func TestKadmWritable(t *testing.T) {
 	if err != nil || string(b) != "0\n1\norders 0 25\n" {
 		t.Fatalf("log-start-offset-checkpoint %q %v", b, err)
 	}
+	// leader-epoch-checkpoint (0@0, 1@27) keeps epoch 0 from 25
+	// (LeaderEpochFileCache.truncateFromStart).
+	if b, err := os.ReadFile(filepath.Join(dir, "orders-0", "leader-epoch-checkpoint")); err != nil || string(b) != "0\n2\n0 25\n1 27\n" {
+		t.Errorf("leader-epoch-checkpoint %q %v", b, err)
+	}
 	if after, _ := filepath.Glob(filepath.Join(dir, "orders-0", "*.log")); len(after) != len(segs) {
 		t.Errorf("segments deleted: %v → %v", segs, after)
 	}
@@ -466,6 +472,11 @@ func TestKadmWritable(t *testing.T) {
 	res, _ = adm.DeleteRecords(ctx, kadm.Offsets{"orders": {0: {Topic: "orders", Partition: 0, At: 3}}})
 	if d := res["orders"][0]; d.Err != nil || d.LowWatermark != 25 {
 		t.Errorf("delete below the start: %+v", d)
+	}
+	// A compacted topic's records are not deleted (POLICY_VIOLATION).
+	res, _ = adm.DeleteRecords(ctx, kadm.Offsets{"__consumer_offsets": {0: {Topic: "__consumer_offsets", Partition: 0, At: 1}}})
+	if d := res["__consumer_offsets"][0]; !errors.Is(d.Err, kerr.PolicyViolation) {
+		t.Errorf("delete records of a compacted topic: %+v", d)
 	}
 	// No auto-creation unless asked for.
 	if err := produceOnce(t, addr, "auto-off"); err == nil {

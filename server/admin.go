@@ -923,6 +923,11 @@ func (s *server) deleteRecords(q *kmsg.DeleteRecordsRequest) *kmsg.DeleteRecords
 			if code == protocol.ErrNone && !s.writable {
 				code = protocol.ErrTopicAuthorizationFailed
 			}
+			if code == protocol.ErrNone && !s.deletePolicy(t.Topic) {
+				// Partition.deleteRecordsOnLeader: only a topic whose
+				// cleanup.policy includes delete.
+				code = protocol.ErrPolicyViolation
+			}
 			if code == protocol.ErrNone {
 				rp.LowWatermark, code = s.deleteRecordsPartition(pl, p.Offset)
 			}
@@ -958,4 +963,24 @@ func (s *server) deleteRecordsPartition(pl PartitionLog, offset int64) (int64, i
 		return -1, errorCode(err)
 	}
 	return low, protocol.ErrNone
+}
+
+// deletePolicy reports whether the topic's cleanup.policy includes delete
+// (LogConfig.delete), as far as kseg knows the topic's configs.
+func (s *server) deletePolicy(topic string) bool {
+	cfgs, err := s.topicConfigs(topic)
+	if err != nil {
+		return false
+	}
+	for _, c := range cfgs {
+		if c.Name == "cleanup.policy" && c.Value != nil {
+			for _, p := range strings.Split(*c.Value, ",") {
+				if strings.TrimSpace(p) == "delete" {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	return true
 }
