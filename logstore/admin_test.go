@@ -17,6 +17,7 @@ import (
 	"github.com/kseg/kseg/logstore"
 	"github.com/kseg/kseg/server"
 	"github.com/kseg/kseg/state"
+	"github.com/kseg/kseg/verify"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -484,6 +485,35 @@ func TestKadmWritable(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "auto-off-0")); err == nil {
 		t.Errorf("auto-off-0 created")
+	}
+	// Hostile names never reach the file system.
+	parent := filepath.Dir(dir)
+	for _, n := range []string{"../x", "..", ".", "a/b", "../" + filepath.Base(dir) + "/orders", "", "x\x00"} {
+		req := kmsg.NewPtrCreateTopicsRequest()
+		req.Topics = []kmsg.CreateTopicsRequestTopic{{Topic: n, NumPartitions: 1, ReplicationFactor: 1}}
+		resp, err := req.RequestWith(ctx, cl)
+		if err != nil || resp.Topics[0].ErrorCode != 17 { // INVALID_TOPIC_EXCEPTION
+			t.Errorf("create %q: %v %+v", n, err, resp)
+		}
+		dr := kmsg.NewPtrDeleteRecordsRequest()
+		dr.Topics = []kmsg.DeleteRecordsRequestTopic{{Topic: n, Partitions: []kmsg.DeleteRecordsRequestTopicPartition{{Offset: -1}}}}
+		// kgo routes DeleteRecords by metadata and refuses an unknown
+		// topic itself; the server's own answer is tested in
+		// server.TestAdminHostile.
+		if dresp, err := dr.RequestWith(ctx, cl); err == nil && dresp.Topics[0].Partitions[0].ErrorCode != 3 {
+			t.Errorf("delete records %q: %+v", n, dresp)
+		}
+	}
+	if ents, _ := os.ReadDir(parent); len(ents) != 1 {
+		t.Errorf("something was created next to the log dir: %v", ents)
+	}
+	// What CreateTopics, Produce and DeleteRecords wrote verifies clean.
+	sum, err := verify.Verify(context.Background(), []string{dir}, verify.Options{Deep: true, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Errors != 0 || sum.Warnings != 0 {
+		t.Errorf("verify after create/produce/delete records: %+v", sum)
 	}
 }
 

@@ -92,6 +92,30 @@ func TestAdminHostile(t *testing.T) {
 		t.Errorf("something was written outside LOGDIR: %v", ents)
 	}
 	healthy(t, addr)
+
+	// A writable server answers the write APIs per entry.
+	ws := newTestData(t, true)
+	waddr := startServer(t, ws, Config{})
+	wc := dialRaw(t, waddr)
+	for _, n := range bad {
+		dr := &kmsg.DeleteRecordsRequest{Version: 2, Topics: []kmsg.DeleteRecordsRequestTopic{{Topic: n, Partitions: []kmsg.DeleteRecordsRequestTopicPartition{{Offset: -1}}}}}
+		dresp := kmsg.NewPtrDeleteRecordsResponse()
+		wc.do(dr, dresp)
+		if c := dresp.Topics[0].Partitions[0].ErrorCode; c != protocol.ErrUnknownTopicOrPartition {
+			t.Errorf("DeleteRecords %q: error %d", n, c)
+		}
+		ct := &kmsg.CreateTopicsRequest{Version: 7, Topics: []kmsg.CreateTopicsRequestTopic{{Topic: n, NumPartitions: 1, ReplicationFactor: 1}}}
+		cresp := kmsg.NewPtrCreateTopicsResponse()
+		wc.do(ct, cresp)
+		if cresp.Topics[0].ErrorCode == protocol.ErrNone {
+			t.Errorf("CreateTopics %q accepted", n)
+		}
+	}
+	for _, n := range ws.askedNames() {
+		if !ValidTopicName(n) {
+			t.Errorf("writable store was asked for %q", n)
+		}
+	}
 }
 
 // TestUnsupportedAPIAnswered: an API kseg serve does not implement (here
