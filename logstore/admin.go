@@ -180,7 +180,8 @@ func truncateEpochsFromStart(path string, start int64) error {
 
 // MaxTimestamp answers ListOffsets' max-timestamp spec (-3) as
 // UnifiedLog.fetchOffsetByTimestamp does: the first batch holding the
-// largest max timestamp of the log, and in it the first record with that
+// largest max timestamp of the log (control batches included, as in a
+// segment's maxTimestampSoFar), and in it the first record with that
 // timestamp (RecordBatch.offsetOfMaxTimestamp); (-1, -1) when the log is
 // empty or that batch is magic 0 (no timestamps).
 func (p *Partition) MaxTimestamp() (int64, int64, error) {
@@ -212,9 +213,6 @@ func (p *Partition) MaxTimestamp() (int64, int64, error) {
 						return nil
 					}
 					return err
-				}
-				if b.IsControl() {
-					continue
 				}
 				if !found || b.MaxTimestamp > best.ts {
 					best.log, best.pos, best.ts, found = s.Log, b.Position, b.MaxTimestamp, true
