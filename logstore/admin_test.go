@@ -182,6 +182,18 @@ func TestKadmReadOnly(t *testing.T) {
 				t.Errorf("%s: %+v (partition.metadata id %x)", name, d, topicID(t, dir, name+"-0"))
 			}
 		}
+		// Metadata v12 may name a topic by id alone.
+		req := kmsg.NewPtrMetadataRequest()
+		req.Version = 12
+		req.Topics = []kmsg.MetadataRequestTopic{{TopicID: topicID(t, dir, "orders-0")}, {TopicID: [16]byte{7}}}
+		resp, err := req.RequestWith(ctx, cl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(resp.Topics) != 2 || resp.Topics[0].Topic == nil || *resp.Topics[0].Topic != "orders" || resp.Topics[0].ErrorCode != 0 ||
+			resp.Topics[1].ErrorCode != 100 { // UNKNOWN_TOPIC_ID
+			t.Errorf("metadata by id: %+v", resp.Topics)
+		}
 		if d, ok := td["__consumer_offsets"]; !ok || !d.IsInternal || td["orders"].IsInternal {
 			t.Errorf("__consumer_offsets not listed as internal: %+v", d)
 		}
