@@ -551,3 +551,45 @@ func TestAutoCreateTopics(t *testing.T) {
 		t.Errorf("auto-created topic has no id")
 	}
 }
+
+// TestGroupResumesFromDeadClusterOffsets: a consumer joining a group the
+// dead cluster knew starts at that group's committed offset (orders-0 at
+// 10 in the generated __consumer_offsets), and what it commits here stays
+// in memory, outside the read-only log dir.
+func TestGroupResumesFromDeadClusterOffsets(t *testing.T) {
+	dir := adminLogDir(t)
+	before := testutil.HashTree(t, dir)
+	addr := serveCfg(t, dir, server.Config{ReadOnly: true})
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumerGroup("g1"), kgo.ConsumeTopics("orders"),
+		kgo.FetchIsolationLevel(kgo.ReadUncommitted()), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx := ctx10(t)
+	var first int64 = -1
+	for first < 0 && ctx.Err() == nil {
+		fs := cl.PollFetches(ctx)
+		fs.EachRecord(func(r *kgo.Record) {
+			if first < 0 {
+				first = r.Offset
+			}
+		})
+	}
+	if first != 10 {
+		t.Fatalf("group g1 resumed at %d, want the dead cluster's committed 10", first)
+	}
+	if err := cl.CommitUncommittedOffsets(ctx); err != nil {
+		t.Fatal(err)
+	}
+	adm := kadm.NewClient(cl)
+	offs, err := adm.FetchOffsets(ctx, "g1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, ok := offs.Lookup("orders", 0); !ok || o.At <= 10 {
+		t.Errorf("after committing here: %+v", o)
+	}
+	cl.Close()
+	testutil.RequireUnchanged(t, dir, before)
+}
