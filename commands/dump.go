@@ -31,6 +31,7 @@ func dumpCommand() *cli.Command {
 			&cli.BoolFlag{Name: "transaction-log-decoder", Usage: "decode __transaction_state records (implies --print-data-log)"},
 			&cli.BoolFlag{Name: "share-group-state-decoder", Usage: "decode __share_group_state records (implies --print-data-log)"},
 			&cli.BoolFlag{Name: "remote-log-metadata-decoder", Usage: "decode __remote_log_metadata records (implies --print-data-log)"},
+			&cli.BoolFlag{Name: "cluster-metadata-decoder", Usage: "decode KRaft metadata records (implies --print-data-log; automatic for __cluster_metadata-* and .checkpoint files)"},
 			&cli.BoolFlag{Name: "json", Usage: "NDJSON output, one object per batch/entry/finding"},
 			&cli.Int64Flag{Name: "from-offset", Value: -1, Usage: "skip batches whose last offset is below N"},
 			&cli.Int64Flag{Name: "to-offset", Value: -1, Usage: "stop after batches whose base offset is above N"},
@@ -78,7 +79,14 @@ func dumpLogOptions(c *cli.Context) (dump.LogOptions, error) {
 	if o.MaxBytes < 0 {
 		return o, usagef("--max-bytes must not be negative")
 	}
-	if c.Bool("offsets-decoder") || c.Bool("transaction-log-decoder") || c.Bool("share-group-state-decoder") || c.Bool("remote-log-metadata-decoder") {
+	internal := c.Bool("offsets-decoder") || c.Bool("transaction-log-decoder") || c.Bool("share-group-state-decoder") || c.Bool("remote-log-metadata-decoder")
+	if c.Bool("cluster-metadata-decoder") {
+		if internal {
+			return o, usagef("--cluster-metadata-decoder excludes --offsets-decoder, --transaction-log-decoder, --share-group-state-decoder and --remote-log-metadata-decoder")
+		}
+		o.PrintData = true
+		o.RecordFormatter = dump.ClusterMetadataFormatter{}
+	} else if internal {
 		o.PrintData = true
 		f, err := specialRecordFormatter(c)
 		if err != nil {
@@ -139,6 +147,9 @@ func runDump(c *cli.Context) error {
 			case ".log", ".checkpoint":
 				fo := o
 				fo.StartPosition = startPosition(f, o.FromOffset)
+				if autoClusterMetadata(c, fo, f) {
+					fo.RecordFormatter = dump.ClusterMetadataFormatter{}
+				}
 				res, err := dump.LogFile(w, f, f, fo)
 				if err != nil {
 					return fmt.Errorf("%s: %w", f, err)

@@ -20,12 +20,18 @@ func serveCommand() *cli.Command {
 		ArgsUsage: "LOGDIR",
 		Description: "Read-only by default: every file is opened O_RDONLY and nothing is created in LOGDIR.\n" +
 			"Fetch sends record bytes from the segment files to the socket with sendfile.\n" +
-			"--writable enables Produce (appended through the kseg append writer, under LOGDIR/.lock).\n" +
+			"--writable enables Produce (appended through the kseg append writer, under LOGDIR/.lock),\n" +
+			"CreateTopics and DeleteRecords. Admin APIs (DescribeCluster, DescribeConfigs, DescribeLogDirs,\n" +
+			"ListGroups/DescribeGroups/OffsetFetch from LOGDIR's own __consumer_offsets, DescribeProducers,\n" +
+			"List/DescribeTransactions from __transaction_state, OffsetForLeaderEpoch) answer from the files.\n" +
+			"Topic auto-creation is off unless --auto-create-topics (Kafka's default is on): a mistyped topic\n" +
+			"name would otherwise create a partition directory in an incident's log dir.\n" +
 			"Listens on loopback unless told otherwise; SIGINT/SIGTERM drain in-flight requests and exit.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:9092", Usage: "address to listen on"},
 			&cli.BoolFlag{Name: "read-only", Value: true, Usage: "refuse Produce (the default; --writable turns it off)"},
 			&cli.BoolFlag{Name: "writable", Usage: "accept Produce and InitProducerId, appending to LOGDIR"},
+			&cli.BoolFlag{Name: "auto-create-topics", Usage: "with --writable: create unknown topics (1 partition) on Produce and Metadata, as auto.create.topics.enable"},
 			&cli.BoolFlag{Name: "no-zero-copy", Usage: "send Fetch data with read+write instead of sendfile (for comparison)"},
 			&cli.StringFlag{Name: "offsets-file", Usage: "persist committed consumer-group offsets to FILE (outside LOGDIR)"},
 			&cli.Int64Flag{Name: "max-request-bytes", Value: 100 << 20, Usage: "largest request accepted; larger ones close the connection"},
@@ -44,6 +50,9 @@ func runServe(c *cli.Context) error {
 	if writable && c.IsSet("read-only") && c.Bool("read-only") {
 		return usagef("--read-only and --writable are exclusive")
 	}
+	if c.Bool("auto-create-topics") && !writable {
+		return usagef("--auto-create-topics needs --writable")
+	}
 	fsync, err := appender.ParseFsyncPolicy(c.String("fsync"))
 	if err != nil {
 		return usageError{err}
@@ -56,10 +65,16 @@ func runServe(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	configs, err := store.MetadataConfigs()
+	if err != nil {
+		// A damaged metadata log must not keep the data from being served.
+		fmt.Fprintf(c.App.ErrWriter, "kseg serve: topic configs from the KRaft metadata log unavailable (%v); DescribeConfigs answers defaults\n", err)
+	}
 	ctx, stop := signal.NotifyContext(c.Context, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	cfg := server.Config{Listen: c.String("listen"), ReadOnly: !writable, NoZeroCopy: c.Bool("no-zero-copy"),
 		OffsetsFile: c.String("offsets-file"), MaxRequestBytes: int32(mrb), MaxConns: c.Int("max-connections"),
+		ClusterID: store.ClusterID(), AutoCreateTopics: c.Bool("auto-create-topics"), Configs: configs,
 		Logf: func(format string, args ...any) { fmt.Fprintf(c.App.ErrWriter, "kseg serve: "+format+"\n", args...) }}
 	mode := "read-only"
 	if writable {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 
 	"github.com/kseg/kseg/format"
+	"github.com/kseg/kseg/metadata"
 )
 
 // SchemaVersion is the version of kseg's NDJSON output schema (README,
@@ -92,6 +93,7 @@ func LogFile(w io.Writer, path, displayPath string, opts LogOptions) (*LogResult
 	}
 	name := filepath.Base(path)
 	base, _, ok := parseStartOffset(name)
+	snapOffset, snapEpoch, snapOK := metadata.ParseSnapshotName(name)
 	bw := bufio.NewWriterSize(w, 64<<10)
 	d := newLogDumper(bw, name, displayPath, opts)
 	if opts.JSON {
@@ -103,12 +105,24 @@ func LogFile(w io.Writer, path, displayPath string, opts LogOptions) (*LogResult
 			d.buf = append(d.buf, `,"logStartOffset":`...)
 			d.buf = strconv.AppendInt(d.buf, base, 10)
 		}
+		if snapOK {
+			d.buf = append(d.buf, `,"snapshotEndOffset":`...)
+			d.buf = strconv.AppendInt(d.buf, snapOffset, 10)
+			d.buf = append(d.buf, `,"snapshotEpoch":`...)
+			d.buf = strconv.AppendInt(d.buf, int64(snapEpoch), 10)
+		}
 		d.buf = append(d.buf, "}\n"...)
 		bw.Write(d.buf)
 	} else {
 		fmt.Fprintf(bw, "Dumping %s\n", displayPath)
 		if ok {
 			fmt.Fprintf(bw, "Log starting offset: %d\n", base)
+		}
+		// DumpLogSegments' header lines for KRaft snapshots.
+		if name == metadata.BootstrapFileName {
+			fmt.Fprintf(bw, "KRaft bootstrap snapshot\n")
+		} else if snapOK {
+			fmt.Fprintf(bw, "Snapshot end offset: %d, epoch: %d\n", snapOffset, snapEpoch)
 		}
 	}
 	res, err := d.run(f, st.Size())
@@ -409,6 +423,10 @@ func (d *logDumper) appendRecordText(dst []byte, b *format.Batch, rec *format.Re
 				dst = append(dst, " coordinatorEpoch: "...)
 				dst = strconv.AppendInt(dst, int64(ctl.CoordinatorEpoch), 10)
 			default:
+				if out, ok := appendKRaftControlText(dst, ctl.RawType, rec.Value); ok {
+					dst = out
+					break
+				}
 				dst = append(dst, " controlType: "...)
 				dst = append(dst, ctl.Type.String()...)
 				dst = append(dst, '(')
@@ -555,6 +573,8 @@ func (d *logDumper) appendRecordJSON(dst []byte, b *format.Batch, rec *format.Re
 			if ctl.IsMarker() {
 				dst = append(dst, `,"coordinatorEpoch":`...)
 				dst = strconv.AppendInt(dst, int64(ctl.CoordinatorEpoch), 10)
+			} else {
+				dst = appendKRaftControlJSON(dst, ctl.RawType, rec.Value)
 			}
 		}
 	}

@@ -40,8 +40,9 @@ type Store struct {
 	opts    Options
 	release func() error
 
-	mu    sync.Mutex
-	parts map[string]*Partition
+	mu     sync.Mutex
+	parts  map[string]*Partition
+	ckptMu sync.Mutex // serialises rewrites of log-start-offset-checkpoint
 }
 
 var _ server.Store = (*Store)(nil)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -300,7 +301,23 @@ func TestFranzConsumerGroup(t *testing.T) {
 		split := len(owned["a"]) > 0 && len(owned["b"]) > 0 && len(owned["a"])+len(owned["b"]) == 3
 		mu.Unlock()
 		if split && len(seen) == 27 {
-			break
+			// While both are members, the admin APIs see the group.
+			adm := kadm.NewClient(a)
+			dg, err := adm.DescribeGroups(ctx, "fg")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g := dg["fg"]; g.State == "Stable" {
+				if len(g.Members) != 2 || g.ProtocolType != "consumer" || g.Protocol == "" || g.Members[0].ClientHost == "" {
+					t.Errorf("described %+v", g)
+				}
+				lg, err := adm.ListGroups(ctx)
+				if err != nil || lg["fg"].State != "Stable" {
+					t.Errorf("listed %+v %v", lg, err)
+				}
+				break
+			}
+			// A rebalance is still settling; poll on.
 		}
 		for _, cl := range []*kgo.Client{a, b} {
 			pctx, pc := context.WithTimeout(ctx, 200*time.Millisecond)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kseg/kseg/server/protocol"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // maxFetchFiles bounds the files one Fetch response holds open.
@@ -24,6 +25,7 @@ type fetchPart struct {
 
 type fetchTopic struct {
 	name  string
+	id    [16]byte
 	parts []fetchPart
 }
 
@@ -41,9 +43,10 @@ func closeParts(topics []fetchTopic) {
 // magic v0/v1 (Kafka's LazyDownConversionRecords), which defeats zero-copy;
 // they are advertised only for old librdkafka's feature probing and answered
 // with UNSUPPORTED_VERSION per partition.
-func (cc *conn) fetch(corr int32, version int16, q *protocol.FetchRequest) error {
+func (cc *conn) fetch(corr int32, q *kmsg.FetchRequest) error {
 	s := cc.s
-	wait := time.Duration(q.MaxWaitMs) * time.Millisecond
+	version := q.Version
+	wait := time.Duration(q.MaxWaitMillis) * time.Millisecond
 	if wait > maxFetchWait {
 		wait = maxFetchWait
 	}
@@ -78,7 +81,7 @@ func (cc *conn) fetch(corr int32, version int16, q *protocol.FetchRequest) error
 // readFetch resolves every requested partition to header fields and file
 // slices. The response-level MaxBytes budget is shared across partitions in
 // request order; only the first non-empty partition may exceed it (KIP-74).
-func (s *server) readFetch(q *protocol.FetchRequest, version int16) (topics []fetchTopic, total int64, hasErr bool) {
+func (s *server) readFetch(q *kmsg.FetchRequest, version int16) (topics []fetchTopic, total int64, hasErr bool) {
 	budget := int64(q.MaxBytes)
 	if budget <= 0 {
 		budget = 0
@@ -87,7 +90,13 @@ func (s *server) readFetch(q *protocol.FetchRequest, version int16) (topics []fe
 	files := 0
 	topics = make([]fetchTopic, 0, len(q.Topics))
 	for _, t := range q.Topics {
-		ft := fetchTopic{name: t.Topic, parts: make([]fetchPart, 0, len(t.Partitions))}
+		ft := fetchTopic{name: t.Topic, id: t.TopicID, parts: make([]fetchPart, 0, len(t.Partitions))}
+		unknownID := false
+		if version >= 13 {
+			// v13+ names topics by id (partition.metadata's topic_id).
+			name, ok := s.topicName(t.TopicID)
+			ft.name, unknownID = name, !ok
+		}
 		for _, p := range t.Partitions {
 			if files >= maxFetchFiles {
 				// Every slice holds an open file until the response is
@@ -96,7 +105,13 @@ func (s *server) readFetch(q *protocol.FetchRequest, version int16) (topics []fe
 				// rest get empty records and are fetched next time.
 				budget = 0
 			}
-			fp := s.readFetchPartition(q, version, t.Topic, p, budget, first)
+			var fp fetchPart
+			if unknownID {
+				fp = fetchPart{hdr: protocol.FetchPartitionHeader{PartitionIndex: p.Partition, ErrorCode: protocol.ErrUnknownTopicID,
+					HighWatermark: -1, LastStableOffset: -1, LogStartOffset: -1, AbortedNull: true}}
+			} else {
+				fp = s.readFetchPartition(q, version, ft.name, p, budget, first)
+			}
 			if fp.hdr.ErrorCode != protocol.ErrNone {
 				hasErr = true
 			}
@@ -114,7 +129,7 @@ func (s *server) readFetch(q *protocol.FetchRequest, version int16) (topics []fe
 	return topics, total, hasErr
 }
 
-func (s *server) readFetchPartition(q *protocol.FetchRequest, version int16, topic string, p protocol.FetchPartition, budget int64, first bool) fetchPart {
+func (s *server) readFetchPartition(q *kmsg.FetchRequest, version int16, topic string, p kmsg.FetchRequestTopicPartition, budget int64, first bool) fetchPart {
 	fp := fetchPart{hdr: protocol.FetchPartitionHeader{
 		PartitionIndex: p.Partition, HighWatermark: -1, LastStableOffset: -1, LogStartOffset: -1,
 		AbortedNull: true,
@@ -250,8 +265,8 @@ func trimBeforeOffset(res *ReadResult, limit int64) error {
 // segment files, and so on. The frame size is known before anything is sent
 // because every slice's length is.
 func (cc *conn) sendFetch(corr int32, version int16, topics []fetchTopic) error {
-	w := cc.begin(corr)
-	protocol.AppendFetchResponseStart(w, version, protocol.ErrNone, 0, len(topics))
+	b := protocol.AppendResponseHeader(make([]byte, 0, 256), corr, protocol.ResponseHeaderFlexible(int16(kmsg.Fetch), version))
+	b = protocol.AppendFetchResponseStart(b, version, protocol.ErrNone, 0, len(topics))
 	type cut struct {
 		end int // header bytes to send before res
 		res *ReadResult
@@ -259,25 +274,27 @@ func (cc *conn) sendFetch(corr int32, version int16, topics []fetchTopic) error 
 	var cuts []cut
 	var records int64
 	for _, t := range topics {
-		protocol.AppendFetchTopicStart(w, t.name, len(t.parts))
+		b = protocol.AppendFetchTopicStart(b, version, t.name, t.id, len(t.parts))
 		for i := range t.parts {
 			p := &t.parts[i]
 			var n int64
 			if p.res != nil {
 				n = p.res.Size()
 			}
-			recLen := int32(n)
-			if p.res == nil && p.hdr.ErrorCode != protocol.ErrNone {
-				recLen = -1 // null records alongside an error, as Kafka sends
-			}
-			protocol.AppendFetchPartition(w, version, &p.hdr, recLen)
+			// An error gets an empty record set, never a null one
+			// (Kafka's FetchResponse.partitionResponse uses
+			// MemoryRecords.EMPTY).
+			b = protocol.AppendFetchPartition(b, version, &p.hdr, int32(n))
 			if n > 0 {
-				cuts = append(cuts, cut{len(w.B), p.res})
+				cuts = append(cuts, cut{len(b), p.res})
 				records += n
 			}
+			b = protocol.AppendFetchPartitionEnd(b, version)
 		}
+		b = protocol.AppendFetchTopicEnd(b, version)
 	}
-	protocol.FinishFrame(w.B, records)
+	b = protocol.AppendFetchResponseEnd(b, version)
+	protocol.FinishFrame(b, records)
 	cc.c.SetWriteDeadline(time.Now().Add(cc.s.cfg.WriteTimeout))
 	out := responseWriter{cc: cc, zeroCopy: !cc.s.cfg.NoZeroCopy}
 	if !out.zeroCopy {
@@ -292,7 +309,7 @@ func (cc *conn) sendFetch(corr int32, version int16, topics []fetchTopic) error 
 	}
 	prev := 0
 	for _, ct := range cuts {
-		out.pending = append(out.pending, w.B[prev:ct.end]...)
+		out.pending = append(out.pending, b[prev:ct.end]...)
 		prev = ct.end
 		for _, sl := range ct.res.Slices {
 			if err := out.records(sl); err != nil {
@@ -300,7 +317,7 @@ func (cc *conn) sendFetch(corr int32, version int16, topics []fetchTopic) error 
 			}
 		}
 	}
-	out.pending = append(out.pending, w.B[prev:]...)
+	out.pending = append(out.pending, b[prev:]...)
 	return out.flush()
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kseg/kseg/server/protocol"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // A simple single-node group coordinator, enough for `kcat -G`, franz-go and
@@ -46,10 +47,12 @@ type member struct {
 	hasInstanceID    bool
 	sessionTimeout   time.Duration
 	rebalanceTimeout time.Duration
-	protocols        []protocol.JoinGroupProtocol
+	protocols        []kmsg.JoinGroupRequestProtocol
+	clientID         string
+	clientHost       string
 	lastSeen         time.Time
-	joinCh           chan *protocol.JoinGroupResponse // set while waiting in JoinGroup
-	syncCh           chan *protocol.SyncGroupResponse // set while waiting in SyncGroup
+	joinCh           chan *kmsg.JoinGroupResponse // set while waiting in JoinGroup
+	syncCh           chan *kmsg.SyncGroupResponse // set while waiting in SyncGroup
 }
 
 type group struct {
@@ -296,21 +299,21 @@ func (c *coordinator) group(name string, create bool) *group {
 	return g
 }
 
-func (c *coordinator) join(q *protocol.JoinGroupRequest, version int16) *protocol.JoinGroupResponse {
-	fail := func(code int16) *protocol.JoinGroupResponse {
-		return &protocol.JoinGroupResponse{ErrorCode: code, GenerationID: -1, MemberID: q.MemberID}
+func (c *coordinator) join(q *kmsg.JoinGroupRequest, clientID, clientHost string) *kmsg.JoinGroupResponse {
+	fail := func(code int16) *kmsg.JoinGroupResponse {
+		return joinResponse(q.Version, &kmsg.JoinGroupResponse{ErrorCode: code, Generation: -1, MemberID: q.MemberID})
 	}
-	if q.GroupID == "" {
+	if q.Group == "" {
 		return fail(protocol.ErrInvalidGroupID)
 	}
-	if q.SessionTimeoutMs <= 0 || q.SessionTimeoutMs > 30*60*1000 {
+	if q.SessionTimeoutMillis <= 0 || q.SessionTimeoutMillis > 30*60*1000 {
 		return fail(protocol.ErrInvalidSessionTimeout)
 	}
 	if len(q.Protocols) == 0 || q.ProtocolType == "" {
 		return fail(protocol.ErrInconsistentGroupProtocol)
 	}
 	c.mu.Lock()
-	g := c.group(q.GroupID, true)
+	g := c.group(q.Group, true)
 	if g == nil {
 		c.mu.Unlock()
 		return fail(protocol.ErrCoordinatorNotAvailable)
@@ -330,9 +333,14 @@ func (c *coordinator) join(q *protocol.JoinGroupRequest, version int16) *protoco
 		g.order = append(g.order, m.id)
 	}
 	g.protocolType = q.ProtocolType
-	m.instanceID, m.hasInstanceID = q.GroupInstanceID, q.HasInstanceID
-	m.sessionTimeout = time.Duration(q.SessionTimeoutMs) * time.Millisecond
-	m.rebalanceTimeout = time.Duration(q.RebalanceTimeoutMs) * time.Millisecond
+	if q.InstanceID != nil {
+		m.instanceID, m.hasInstanceID = *q.InstanceID, true
+	} else {
+		m.instanceID, m.hasInstanceID = "", false
+	}
+	m.clientID, m.clientHost = clientID, clientHost
+	m.sessionTimeout = time.Duration(q.SessionTimeoutMillis) * time.Millisecond
+	m.rebalanceTimeout = time.Duration(q.RebalanceTimeoutMillis) * time.Millisecond
 	if m.rebalanceTimeout <= 0 {
 		m.rebalanceTimeout = m.sessionTimeout
 	}
@@ -341,9 +349,9 @@ func (c *coordinator) join(q *protocol.JoinGroupRequest, version int16) *protoco
 	if m.joinCh != nil {
 		// The same member joined again (a retry on another connection):
 		// the newer request waits, the older one is told to retry.
-		m.joinCh <- &protocol.JoinGroupResponse{ErrorCode: protocol.ErrRebalanceInProgress, GenerationID: -1, MemberID: m.id}
+		m.joinCh <- &kmsg.JoinGroupResponse{ErrorCode: protocol.ErrRebalanceInProgress, Generation: -1, MemberID: m.id}
 	}
-	m.joinCh = make(chan *protocol.JoinGroupResponse, 1)
+	m.joinCh = make(chan *kmsg.JoinGroupResponse, 1)
 	ch := m.joinCh
 	if g.state != groupPreparing {
 		c.startRebalance(g)
@@ -353,13 +361,23 @@ func (c *coordinator) join(q *protocol.JoinGroupRequest, version int16) *protoco
 
 	select {
 	case resp := <-ch:
-		return resp
+		return joinResponse(q.Version, resp)
 	case <-c.s.ctx.Done():
 		return fail(protocol.ErrNotCoordinator)
 	}
 }
 
-func sharesProtocol(g *group, ps []protocol.JoinGroupProtocol) bool {
+// joinResponse sets the version and the fields the coordinator does not
+// track per member.
+func joinResponse(version int16, r *kmsg.JoinGroupResponse) *kmsg.JoinGroupResponse {
+	r.Version = version
+	if r.Protocol == nil && version < 7 {
+		r.Protocol = strp("") // nullable only from v7 on
+	}
+	return r
+}
+
+func sharesProtocol(g *group, ps []kmsg.JoinGroupRequestProtocol) bool {
 	for _, p := range ps {
 		ok := true
 		for _, m := range g.members {
@@ -375,7 +393,7 @@ func sharesProtocol(g *group, ps []protocol.JoinGroupProtocol) bool {
 	return false
 }
 
-func hasProtocol(ps []protocol.JoinGroupProtocol, name string) bool {
+func hasProtocol(ps []kmsg.JoinGroupRequestProtocol, name string) bool {
 	for _, p := range ps {
 		if p.Name == name {
 			return true
@@ -393,7 +411,7 @@ func (c *coordinator) startRebalance(g *group) {
 	var timeout time.Duration
 	for _, m := range g.members {
 		if m.syncCh != nil {
-			m.syncCh <- &protocol.SyncGroupResponse{ErrorCode: protocol.ErrRebalanceInProgress}
+			m.syncCh <- &kmsg.SyncGroupResponse{ErrorCode: protocol.ErrRebalanceInProgress}
 			m.syncCh = nil
 		}
 		if m.rebalanceTimeout > timeout {
@@ -459,8 +477,8 @@ func (c *coordinator) completeJoin(g *group) {
 	g.state = groupCompleting
 	for _, id := range g.order {
 		m := g.members[id]
-		resp := &protocol.JoinGroupResponse{
-			GenerationID: g.generation, ProtocolName: g.protocol, Leader: g.leader, MemberID: id,
+		resp := &kmsg.JoinGroupResponse{
+			Generation: g.generation, Protocol: strp(g.protocol), ProtocolType: strp(g.protocolType), LeaderID: g.leader, MemberID: id,
 		}
 		if g.protocol == "" {
 			resp.ErrorCode = protocol.ErrInconsistentGroupProtocol
@@ -474,9 +492,11 @@ func (c *coordinator) completeJoin(g *group) {
 						md = p.Metadata
 					}
 				}
-				resp.Members = append(resp.Members, protocol.JoinGroupMember{
-					MemberID: oid, GroupInstanceID: om.instanceID, HasInstanceID: om.hasInstanceID, Metadata: md,
-				})
+				jm := kmsg.JoinGroupResponseMember{MemberID: oid, ProtocolMetadata: md}
+				if om.hasInstanceID {
+					jm.InstanceID = strp(om.instanceID)
+				}
+				resp.Members = append(resp.Members, jm)
 			}
 		}
 		m.joinCh <- resp
@@ -492,10 +512,10 @@ func (c *coordinator) dropMember(g *group, id string) {
 		return
 	}
 	if m.joinCh != nil {
-		m.joinCh <- &protocol.JoinGroupResponse{ErrorCode: protocol.ErrUnknownMemberID, GenerationID: -1, MemberID: id}
+		m.joinCh <- &kmsg.JoinGroupResponse{ErrorCode: protocol.ErrUnknownMemberID, Generation: -1, MemberID: id}
 	}
 	if m.syncCh != nil {
-		m.syncCh <- &protocol.SyncGroupResponse{ErrorCode: protocol.ErrUnknownMemberID}
+		m.syncCh <- &kmsg.SyncGroupResponse{ErrorCode: protocol.ErrUnknownMemberID}
 	}
 	delete(g.members, id)
 	for i, o := range g.order {
@@ -526,50 +546,60 @@ func (c *coordinator) removeMember(g *group, id string) {
 	c.maybeCompleteJoin(g)
 }
 
-func (c *coordinator) sync(q *protocol.SyncGroupRequest) *protocol.SyncGroupResponse {
+func (c *coordinator) sync(q *kmsg.SyncGroupRequest) *kmsg.SyncGroupResponse {
+	resp := c.syncWait(q)
+	resp.Version = q.Version
+	return resp
+}
+
+func (c *coordinator) syncWait(q *kmsg.SyncGroupRequest) *kmsg.SyncGroupResponse {
 	c.mu.Lock()
-	g := c.group(q.GroupID, false)
+	g := c.group(q.Group, false)
 	var m *member
 	if g != nil {
 		m = g.members[q.MemberID]
 	}
+	ok := func(a []byte) *kmsg.SyncGroupResponse {
+		return &kmsg.SyncGroupResponse{MemberAssignment: a, ProtocolType: strp(g.protocolType), Protocol: strp(g.protocol)}
+	}
 	switch {
 	case m == nil:
 		c.mu.Unlock()
-		return &protocol.SyncGroupResponse{ErrorCode: protocol.ErrUnknownMemberID}
-	case q.GenerationID != g.generation:
+		return &kmsg.SyncGroupResponse{ErrorCode: protocol.ErrUnknownMemberID}
+	case q.Generation != g.generation:
 		c.mu.Unlock()
-		return &protocol.SyncGroupResponse{ErrorCode: protocol.ErrIllegalGeneration}
+		return &kmsg.SyncGroupResponse{ErrorCode: protocol.ErrIllegalGeneration}
 	case g.state == groupPreparing:
 		c.mu.Unlock()
-		return &protocol.SyncGroupResponse{ErrorCode: protocol.ErrRebalanceInProgress}
+		return &kmsg.SyncGroupResponse{ErrorCode: protocol.ErrRebalanceInProgress}
 	case g.state == groupStable:
 		a := g.assignments[m.id]
 		m.lastSeen = time.Now()
+		r := ok(a)
 		c.mu.Unlock()
-		return &protocol.SyncGroupResponse{Assignment: a}
+		return r
 	}
 	m.lastSeen = time.Now()
 	if m.id == g.leader {
-		g.assignments = make(map[string][]byte, len(q.Assignments))
-		for _, a := range q.Assignments {
+		g.assignments = make(map[string][]byte, len(q.GroupAssignment))
+		for _, a := range q.GroupAssignment {
 			if _, ok := g.members[a.MemberID]; ok {
-				g.assignments[a.MemberID] = append([]byte(nil), a.Assignment...)
+				g.assignments[a.MemberID] = append([]byte(nil), a.MemberAssignment...)
 			}
 		}
 		g.state = groupStable
 		for id, om := range g.members {
 			if om.syncCh != nil {
-				om.syncCh <- &protocol.SyncGroupResponse{Assignment: g.assignments[id]}
+				om.syncCh <- ok(g.assignments[id])
 				om.syncCh = nil
 			}
 		}
-		a := g.assignments[m.id]
+		r := ok(g.assignments[m.id])
 		c.mu.Unlock()
-		return &protocol.SyncGroupResponse{Assignment: a}
+		return r
 	}
 	if m.syncCh == nil {
-		m.syncCh = make(chan *protocol.SyncGroupResponse, 1)
+		m.syncCh = make(chan *kmsg.SyncGroupResponse, 1)
 	}
 	ch := m.syncCh
 	timeout := m.sessionTimeout
@@ -594,36 +624,42 @@ func (c *coordinator) sync(q *protocol.SyncGroupRequest) *protocol.SyncGroupResp
 		if g.state == groupCompleting && c.groups[g.name] == g {
 			c.startRebalance(g)
 		}
-		return &protocol.SyncGroupResponse{ErrorCode: protocol.ErrRebalanceInProgress}
+		return &kmsg.SyncGroupResponse{ErrorCode: protocol.ErrRebalanceInProgress}
 	case <-c.s.ctx.Done():
-		return &protocol.SyncGroupResponse{ErrorCode: protocol.ErrNotCoordinator}
+		return &kmsg.SyncGroupResponse{ErrorCode: protocol.ErrNotCoordinator}
 	}
 }
 
-func (c *coordinator) heartbeat(q *protocol.HeartbeatRequest) *protocol.HeartbeatResponse {
+func (c *coordinator) heartbeat(q *kmsg.HeartbeatRequest) *kmsg.HeartbeatResponse {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	g := c.group(q.GroupID, false)
+	resp := q.ResponseKind().(*kmsg.HeartbeatResponse)
+	g := c.group(q.Group, false)
 	if g == nil || g.members[q.MemberID] == nil {
-		return &protocol.HeartbeatResponse{ErrorCode: protocol.ErrUnknownMemberID}
+		resp.ErrorCode = protocol.ErrUnknownMemberID
+		return resp
 	}
 	g.members[q.MemberID].lastSeen = time.Now()
 	switch {
 	case g.state == groupPreparing:
-		return &protocol.HeartbeatResponse{ErrorCode: protocol.ErrRebalanceInProgress}
-	case q.GenerationID != g.generation:
-		return &protocol.HeartbeatResponse{ErrorCode: protocol.ErrIllegalGeneration}
+		resp.ErrorCode = protocol.ErrRebalanceInProgress
+	case q.Generation != g.generation:
+		resp.ErrorCode = protocol.ErrIllegalGeneration
 	}
-	return &protocol.HeartbeatResponse{}
+	return resp
 }
 
-func (c *coordinator) leave(q *protocol.LeaveGroupRequest, version int16) *protocol.LeaveGroupResponse {
+func (c *coordinator) leave(q *kmsg.LeaveGroupRequest) *kmsg.LeaveGroupResponse {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	g := c.group(q.GroupID, false)
-	resp := &protocol.LeaveGroupResponse{}
-	for _, lm := range q.Members {
-		r := protocol.LeaveGroupMemberResponse{MemberID: lm.MemberID, GroupInstanceID: lm.GroupInstanceID, HasInstanceID: lm.HasInstanceID}
+	g := c.group(q.Group, false)
+	resp := q.ResponseKind().(*kmsg.LeaveGroupResponse)
+	members := q.Members
+	if q.Version < 3 {
+		members = []kmsg.LeaveGroupRequestMember{{MemberID: q.MemberID}}
+	}
+	for _, lm := range members {
+		r := kmsg.LeaveGroupResponseMember{MemberID: lm.MemberID, InstanceID: lm.InstanceID}
 		if g == nil || g.members[lm.MemberID] == nil {
 			r.ErrorCode = protocol.ErrUnknownMemberID
 		} else {
@@ -631,101 +667,235 @@ func (c *coordinator) leave(q *protocol.LeaveGroupRequest, version int16) *proto
 		}
 		resp.Members = append(resp.Members, r)
 	}
-	if version < 3 && len(resp.Members) == 1 {
+	if q.Version < 3 && len(resp.Members) == 1 {
 		resp.ErrorCode = resp.Members[0].ErrorCode
 	}
 	return resp
 }
 
-func (c *coordinator) commit(q *protocol.OffsetCommitRequest) *protocol.OffsetCommitResponse {
+func (c *coordinator) commit(q *kmsg.OffsetCommitRequest) *kmsg.OffsetCommitResponse {
 	code := protocol.ErrNone
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	g := c.group(q.GroupID, false)
+	g := c.group(q.Group, false)
+	generation := q.Generation
+	if q.Version == 0 {
+		generation = -1 // v0 commits outside any generation
+	}
 	switch {
-	case q.GroupID == "":
+	case q.Group == "":
 		code = protocol.ErrInvalidGroupID
-	case q.GenerationID < 0:
+	case generation < 0:
 		// A "simple" commit outside any generation (kcat without -G,
 		// manual assignment): accepted as Kafka does for an empty group.
 	case g == nil || g.members[q.MemberID] == nil:
 		code = protocol.ErrUnknownMemberID
 	case g.state == groupPreparing:
 		code = protocol.ErrRebalanceInProgress
-	case q.GenerationID != g.generation:
+	case generation != g.generation:
 		code = protocol.ErrIllegalGeneration
 	}
 	if code == protocol.ErrNone {
-		if _, ok := c.offsets[q.GroupID]; !ok && len(c.offsets) >= maxGroups {
+		if _, ok := c.offsets[q.Group]; !ok && len(c.offsets) >= maxGroups {
 			code = protocol.ErrCoordinatorNotAvailable
 		}
 	}
 	if g != nil && g.members[q.MemberID] != nil {
 		g.members[q.MemberID].lastSeen = time.Now()
 	}
-	resp := &protocol.OffsetCommitResponse{}
+	resp := q.ResponseKind().(*kmsg.OffsetCommitResponse)
 	for _, t := range q.Topics {
-		tr := protocol.OffsetCommitTopicResponse{Name: t.Name}
+		tr := kmsg.OffsetCommitResponseTopic{Topic: t.Topic}
 		for _, p := range t.Partitions {
 			pc := code
-			if pc == protocol.ErrNone && len(p.Metadata) > maxOffsetMetadata {
+			md := ""
+			if p.Metadata != nil {
+				md = *p.Metadata
+			}
+			if pc == protocol.ErrNone && len(md) > maxOffsetMetadata {
 				pc = errOffsetMetadataTooL
 			}
 			if pc == protocol.ErrNone {
 				// Commits are only kept for partitions that exist, which
 				// also bounds memory.
-				_, pc = c.s.partition(t.Name, p.PartitionIndex)
+				_, pc = c.s.partition(t.Topic, p.Partition)
 			}
 			if pc == protocol.ErrNone {
-				m := c.offsets[q.GroupID]
+				m := c.offsets[q.Group]
 				if m == nil {
 					m = make(map[tp]committed)
-					c.offsets[q.GroupID] = m
+					c.offsets[q.Group] = m
 				}
-				m[tp{t.Name, p.PartitionIndex}] = committed{Offset: p.CommittedOffset, LeaderEpoch: p.CommittedLeaderEpoch, Metadata: p.Metadata}
+				epoch := p.LeaderEpoch
+				if q.Version < 6 {
+					epoch = -1
+				}
+				m[tp{t.Topic, p.Partition}] = committed{Offset: p.Offset, LeaderEpoch: epoch, Metadata: md}
 				c.dirty = true
 			}
-			tr.Partitions = append(tr.Partitions, protocol.OffsetCommitPartitionResponse{PartitionIndex: p.PartitionIndex, ErrorCode: pc})
+			tr.Partitions = append(tr.Partitions, kmsg.OffsetCommitResponseTopicPartition{Partition: p.Partition, ErrorCode: pc})
 		}
 		resp.Topics = append(resp.Topics, tr)
 	}
 	return resp
 }
 
-func (c *coordinator) fetchOffsets(q *protocol.OffsetFetchRequest) *protocol.OffsetFetchResponse {
+// offsetFetchPart is one committed offset as OffsetFetch reports it.
+type offsetFetchPart struct {
+	Partition   int32
+	Offset      int64
+	LeaderEpoch int32
+	Metadata    string
+	found       bool
+}
+
+// fetchOffsets answers OffsetFetch: v0–7 name one group, v8+ a list.
+func (c *coordinator) fetchOffsets(q *kmsg.OffsetFetchRequest) *kmsg.OffsetFetchResponse {
+	resp := q.ResponseKind().(*kmsg.OffsetFetchResponse)
+	if q.Version < 8 {
+		var topics map[string][]int32
+		var order []string
+		if q.Topics != nil {
+			topics = map[string][]int32{}
+			for _, t := range q.Topics {
+				if _, ok := topics[t.Topic]; !ok {
+					order = append(order, t.Topic)
+				}
+				topics[t.Topic] = append(topics[t.Topic], t.Partitions...)
+			}
+		}
+		for _, t := range c.groupOffsets(q.Group, topics, order) {
+			rt := kmsg.OffsetFetchResponseTopic{Topic: t.name}
+			for _, p := range t.parts {
+				rp := kmsg.NewOffsetFetchResponseTopicPartition()
+				rp.Partition, rp.Offset, rp.LeaderEpoch, rp.Metadata = p.Partition, p.Offset, p.LeaderEpoch, strp(p.Metadata)
+				rt.Partitions = append(rt.Partitions, rp)
+			}
+			resp.Topics = append(resp.Topics, rt)
+		}
+		return resp
+	}
+	for _, g := range q.Groups {
+		var topics map[string][]int32
+		var order []string
+		if g.Topics != nil {
+			topics = map[string][]int32{}
+			for _, t := range g.Topics {
+				if _, ok := topics[t.Topic]; !ok {
+					order = append(order, t.Topic)
+				}
+				topics[t.Topic] = append(topics[t.Topic], t.Partitions...)
+			}
+		}
+		rg := kmsg.OffsetFetchResponseGroup{Group: g.Group}
+		for _, t := range c.groupOffsets(g.Group, topics, order) {
+			rt := kmsg.OffsetFetchResponseGroupTopic{Topic: t.name}
+			for _, p := range t.parts {
+				rp := kmsg.NewOffsetFetchResponseGroupTopicPartition()
+				rp.Partition, rp.Offset, rp.LeaderEpoch, rp.Metadata = p.Partition, p.Offset, p.LeaderEpoch, strp(p.Metadata)
+				rt.Partitions = append(rt.Partitions, rp)
+			}
+			rg.Topics = append(rg.Topics, rt)
+		}
+		resp.Groups = append(resp.Groups, rg)
+	}
+	return resp
+}
+
+type offsetFetchTopic struct {
+	name  string
+	parts []offsetFetchPart
+}
+
+// groupOffsets returns the committed offsets of group: for the named topics
+// and partitions (-1 where none), or all of them when topics is nil.
+// Offsets committed against this server win over those the log dir's own
+// __consumer_offsets held (see offlineOffsets).
+func (c *coordinator) groupOffsets(group string, topics map[string][]int32, order []string) []offsetFetchTopic {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	m := c.offsets[q.GroupID]
-	resp := &protocol.OffsetFetchResponse{}
-	if q.AllTopics {
-		byTopic := map[string][]protocol.OffsetFetchPartitionResponse{}
+	m := c.offsets[group]
+	all := map[tp]committed{}
+	for k, v := range c.s.offlineOffsets(group) {
+		all[k] = v
+	}
+	for k, v := range m {
+		all[k] = v
+	}
+	c.mu.Unlock()
+	var out []offsetFetchTopic
+	if topics == nil {
+		byTopic := map[string][]offsetFetchPart{}
 		var names []string
-		for k, v := range m {
+		for k, v := range all {
 			if _, ok := byTopic[k.Topic]; !ok {
 				names = append(names, k.Topic)
 			}
-			byTopic[k.Topic] = append(byTopic[k.Topic], protocol.OffsetFetchPartitionResponse{
-				PartitionIndex: k.Partition, CommittedOffset: v.Offset, CommittedLeaderEpoch: v.LeaderEpoch, Metadata: v.Metadata,
-			})
+			byTopic[k.Topic] = append(byTopic[k.Topic], offsetFetchPart{Partition: k.Partition, Offset: v.Offset, LeaderEpoch: v.LeaderEpoch, Metadata: v.Metadata, found: true})
 		}
 		sort.Strings(names)
 		for _, n := range names {
 			ps := byTopic[n]
-			sort.Slice(ps, func(i, j int) bool { return ps[i].PartitionIndex < ps[j].PartitionIndex })
-			resp.Topics = append(resp.Topics, protocol.OffsetFetchTopicResponse{Name: n, Partitions: ps})
+			sort.Slice(ps, func(i, j int) bool { return ps[i].Partition < ps[j].Partition })
+			out = append(out, offsetFetchTopic{n, ps})
 		}
-		return resp
+		return out
 	}
-	for _, t := range q.Topics {
-		tr := protocol.OffsetFetchTopicResponse{Name: t.Name}
-		for _, p := range t.PartitionIndexes {
-			pr := protocol.OffsetFetchPartitionResponse{PartitionIndex: p, CommittedOffset: -1, CommittedLeaderEpoch: -1}
-			if v, ok := m[tp{t.Name, p}]; ok {
-				pr.CommittedOffset, pr.CommittedLeaderEpoch, pr.Metadata = v.Offset, v.LeaderEpoch, v.Metadata
+	for _, name := range order {
+		t := offsetFetchTopic{name: name}
+		for _, p := range topics[name] {
+			fp := offsetFetchPart{Partition: p, Offset: -1, LeaderEpoch: -1}
+			if v, ok := all[tp{name, p}]; ok {
+				fp.Offset, fp.LeaderEpoch, fp.Metadata, fp.found = v.Offset, v.LeaderEpoch, v.Metadata, true
 			}
-			tr.Partitions = append(tr.Partitions, pr)
+			t.parts = append(t.parts, fp)
 		}
-		resp.Topics = append(resp.Topics, tr)
+		out = append(out, t)
 	}
-	return resp
+	return out
+}
+
+// groupStateNames are Kafka's ClassicGroupState names.
+var groupStateNames = map[int]string{
+	groupEmpty:      "Empty",
+	groupPreparing:  "PreparingRebalance",
+	groupCompleting: "CompletingRebalance",
+	groupStable:     "Stable",
+}
+
+// summaries describes the groups created against this server (classic
+// groups) for ListGroups and DescribeGroups, and the groups that only
+// committed offsets here (Kafka lists those as Empty groups with no
+// protocol type).
+func (c *coordinator) summaries() map[string]groupSummary {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]groupSummary, len(c.groups)+len(c.offsets))
+	for id := range c.offsets {
+		out[id] = groupSummary{id: id, state: "Empty", typ: "classic"}
+	}
+	for id, g := range c.groups {
+		sum := groupSummary{id: id, protocolType: g.protocolType, state: groupStateNames[g.state], typ: "classic"}
+		if g.state == groupStable {
+			sum.protocol = g.protocol
+		}
+		for _, mid := range g.order {
+			m := g.members[mid]
+			dm := kmsg.NewDescribeGroupsResponseGroupMember()
+			dm.MemberID, dm.ClientID, dm.ClientHost = mid, m.clientID, m.clientHost
+			if m.hasInstanceID {
+				dm.InstanceID = strp(m.instanceID)
+			}
+			for _, p := range m.protocols {
+				if p.Name == g.protocol {
+					dm.ProtocolMetadata = p.Metadata
+				}
+			}
+			if g.state == groupStable {
+				dm.MemberAssignment = g.assignments[mid]
+			}
+			sum.members = append(sum.members, dm)
+		}
+		out[id] = sum
+	}
+	return out
 }

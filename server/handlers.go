@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/kseg/kseg/server/protocol"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // nodeID is this process: the only broker, leader of every partition.
@@ -19,88 +20,86 @@ func (cc *conn) handle(frame []byte) error {
 	if !ok {
 		return errCloseConn
 	}
-	if key == protocol.KeyApiVersions && version > protocol.MaxVersion[protocol.KeyApiVersions] {
-		// KIP-511: a newer ApiVersions request is not parsed; the answer is
-		// the v0 layout (no throttle, no tagged fields, response header v0)
-		// with UNSUPPORTED_VERSION and our ApiVersions range, so librdkafka,
-		// franz-go and sarama retry with a version we speak.
-		w := cc.begin(corr)
-		(&protocol.ApiVersionsResponse{
-			ErrorCode: protocol.ErrUnsupportedVersion,
-			APIKeys:   []protocol.ApiVersion{{APIKey: protocol.KeyApiVersions, MaxVersion: 2}},
-		}).AppendTo(w, 0)
-		return cc.finish(w)
+	apiMax, _ := s.maxVersion(int16(kmsg.ApiVersions))
+	if key == int16(kmsg.ApiVersions) && version > apiMax {
+		// KIP-511 (Kafka's RequestContext.isUnsupportedApiVersionsRequest):
+		// a newer ApiVersions request is not parsed; the answer is the v0
+		// layout (no throttle, no tagged fields, response header v0) with
+		// UNSUPPORTED_VERSION and our ApiVersions range, so clients retry
+		// with a version we speak.
+		resp := kmsg.NewPtrApiVersionsResponse()
+		resp.Version = 0
+		resp.ErrorCode = protocol.ErrUnsupportedVersion
+		resp.ApiKeys = []kmsg.ApiVersionsResponseApiKey{{ApiKey: int16(kmsg.ApiVersions), MaxVersion: apiMax}}
+		return cc.write(protocol.AppendResponse(make([]byte, 0, 64), corr, resp))
 	}
-	max, ok := s.maxVersion(key)
-	if !ok || version < 0 || version > max {
-		// Kafka closes the connection on a request it can't parse; clients
-		// never send versions above what we advertise.
-		s.cfg.Logf("kseg serve: %v: unsupported api %d v%d; closing", cc.c.RemoteAddr(), key, version)
-		return errCloseConn
-	}
-	hdr, body, err := protocol.ParseHeader(frame)
+	req, err := protocol.ParseRequest(frame)
 	if err != nil {
+		// An API key or version whose layout kmsg does not know, or a body
+		// that does not decode: Kafka closes the connection too.
+		s.cfg.Logf("kseg serve: %v: api %d v%d: %v; closing", cc.c.RemoteAddr(), key, version, err)
 		return errCloseConn
 	}
-	req, err := protocol.DecodeRequest(hdr.APIKey, hdr.APIVersion, body)
-	if err != nil {
-		s.cfg.Logf("kseg serve: %v: malformed api %d v%d request; closing", cc.c.RemoteAddr(), key, version)
-		return errCloseConn
+	if max, ok := s.maxVersion(key); !ok || version > max {
+		// Clients never send what we do not advertise; a tool that does
+		// gets a proper answer in its request's layout.
+		return cc.reply(corr, protocol.ErrorResponse(req.Body, protocol.ErrUnsupportedVersion))
 	}
-	switch q := req.(type) {
-	case *protocol.ApiVersionsRequest:
-		w := cc.begin(corr)
-		(&protocol.ApiVersionsResponse{APIKeys: s.versions}).AppendTo(w, version)
-		return cc.finish(w)
-	case *protocol.MetadataRequest:
-		return cc.reply(corr, version, s.metadata(cc.c, q))
-	case *protocol.ListOffsetsRequest:
-		return cc.reply(corr, version, s.listOffsets(q, version))
-	case *protocol.FetchRequest:
-		return cc.fetch(corr, version, q)
-	case *protocol.ProduceRequest:
-		resp := s.produce(q, version)
+	resp, err := s.dispatch(cc, req)
+	if err != nil || resp == nil {
+		return err
+	}
+	return cc.reply(corr, resp)
+}
+
+// dispatch answers a decoded request whose version is advertised. A nil
+// response with a nil error sends nothing (Produce with acks=0, or Fetch,
+// which writes its own response).
+func (s *server) dispatch(cc *conn, req *protocol.Request) (kmsg.Response, error) {
+	switch q := req.Body.(type) {
+	case *kmsg.ApiVersionsRequest:
+		resp := q.ResponseKind().(*kmsg.ApiVersionsResponse)
+		resp.ApiKeys = s.versions
+		return resp, nil
+	case *kmsg.MetadataRequest:
+		return s.metadata(cc.c, q), nil
+	case *kmsg.ListOffsetsRequest:
+		return s.listOffsets(q), nil
+	case *kmsg.FetchRequest:
+		return nil, cc.fetch(req.CorrelationID, q)
+	case *kmsg.ProduceRequest:
+		resp := s.produce(q)
 		if q.Acks == 0 {
-			return nil // acks=0: the client expects no response at all
+			return nil, nil // acks=0: the client expects no response at all
 		}
-		return cc.reply(corr, version, resp)
-	case *protocol.FindCoordinatorRequest:
-		return cc.reply(corr, version, s.findCoordinator(cc.c, q))
-	case *protocol.InitProducerIDRequest:
-		return cc.reply(corr, version, s.initProducerID(q))
-	case *protocol.JoinGroupRequest:
-		return cc.reply(corr, version, s.groups.join(q, version))
-	case *protocol.SyncGroupRequest:
-		return cc.reply(corr, version, s.groups.sync(q))
-	case *protocol.HeartbeatRequest:
-		return cc.reply(corr, version, s.groups.heartbeat(q))
-	case *protocol.LeaveGroupRequest:
-		return cc.reply(corr, version, s.groups.leave(q, version))
-	case *protocol.OffsetCommitRequest:
-		return cc.reply(corr, version, s.groups.commit(q))
-	case *protocol.OffsetFetchRequest:
-		return cc.reply(corr, version, s.groups.fetchOffsets(q))
+		return resp, nil
+	case *kmsg.FindCoordinatorRequest:
+		return s.findCoordinator(cc.c, q), nil
+	case *kmsg.InitProducerIDRequest:
+		return s.initProducerID(q), nil
+	case *kmsg.JoinGroupRequest:
+		host, _, _ := net.SplitHostPort(cc.c.RemoteAddr().String())
+		client := ""
+		if req.ClientID != nil {
+			client = *req.ClientID
+		}
+		return s.groups.join(q, client, "/"+host), nil
+	case *kmsg.SyncGroupRequest:
+		return s.groups.sync(q), nil
+	case *kmsg.HeartbeatRequest:
+		return s.groups.heartbeat(q), nil
+	case *kmsg.LeaveGroupRequest:
+		return s.groups.leave(q), nil
+	case *kmsg.OffsetCommitRequest:
+		return s.groups.commit(q), nil
+	case *kmsg.OffsetFetchRequest:
+		return s.groups.fetchOffsets(q), nil
 	}
-	return errCloseConn
+	return s.dispatchAdmin(cc, req)
 }
 
-type appender interface {
-	AppendTo(w *protocol.Writer, v int16)
-}
-
-func (cc *conn) begin(corr int32) *protocol.Writer {
-	return &protocol.Writer{B: protocol.AppendResponseHeader(make([]byte, 0, 256), corr)}
-}
-
-func (cc *conn) finish(w *protocol.Writer) error {
-	protocol.FinishFrame(w.B, 0)
-	return cc.write(w.B)
-}
-
-func (cc *conn) reply(corr int32, version int16, resp appender) error {
-	w := cc.begin(corr)
-	resp.AppendTo(w, version)
-	return cc.finish(w)
+func (cc *conn) reply(corr int32, resp kmsg.Response) error {
+	return cc.write(protocol.AppendResponse(make([]byte, 0, 256), corr, resp))
 }
 
 // advertisedAddr is the address the client reached us on: the right answer
@@ -148,13 +147,19 @@ func (s *server) partition(topic string, p int32) (PartitionLog, int16) {
 	return pl, protocol.ErrNone
 }
 
-func (s *server) metadata(c net.Conn, q *protocol.MetadataRequest) *protocol.MetadataResponse {
+func strp(s string) *string { return &s }
+
+// internalTopics are the topics Kafka's Metadata marks is_internal
+// (org.apache.kafka.common.internals.Topic.isInternal; the share-group
+// state topic since Kafka 4.0).
+var internalTopics = map[string]bool{"__consumer_offsets": true, "__transaction_state": true, "__share_group_state": true}
+
+func (s *server) metadata(c net.Conn, q *kmsg.MetadataRequest) *kmsg.MetadataResponse {
 	host, port := advertisedAddr(c)
-	resp := &protocol.MetadataResponse{
-		Brokers:      []protocol.MetadataBroker{{NodeID: nodeID, Host: host, Port: port}},
-		ClusterID:    s.cfg.ClusterID,
-		ControllerID: nodeID,
-	}
+	resp := q.ResponseKind().(*kmsg.MetadataResponse)
+	resp.Brokers = []kmsg.MetadataResponseBroker{{NodeID: nodeID, Host: host, Port: port}}
+	resp.ClusterID = strp(s.cfg.ClusterID)
+	resp.ControllerID = nodeID
 	topics, err := s.store.Topics()
 	if err != nil {
 		s.cfg.Logf("kseg serve: listing topics: %v", err)
@@ -163,52 +168,79 @@ func (s *server) metadata(c net.Conn, q *protocol.MetadataRequest) *protocol.Met
 	for _, t := range topics {
 		byName[t.Name] = t.Partitions
 	}
-	mk := func(name string, parts []int32) protocol.MetadataTopic {
-		t := protocol.MetadataTopic{Name: name, Partitions: make([]protocol.MetadataPartition, 0, len(parts))}
+	mk := func(name string, parts []int32) kmsg.MetadataResponseTopic {
+		t := kmsg.NewMetadataResponseTopic()
+		t.Topic = strp(name)
+		t.TopicID = s.topicID(name)
+		t.IsInternal = internalTopics[name]
+		t.Partitions = make([]kmsg.MetadataResponseTopicPartition, 0, len(parts))
 		for _, p := range parts {
-			t.Partitions = append(t.Partitions, protocol.MetadataPartition{
-				PartitionIndex: p, LeaderID: nodeID, LeaderEpoch: -1,
-				ReplicaNodes: []int32{nodeID}, IsrNodes: []int32{nodeID},
-			})
+			mp := kmsg.NewMetadataResponseTopicPartition()
+			mp.Partition, mp.Leader, mp.LeaderEpoch = p, nodeID, -1
+			mp.Replicas, mp.ISR = []int32{nodeID}, []int32{nodeID}
+			t.Partitions = append(t.Partitions, mp)
 		}
 		return t
 	}
-	if q.AllTopics {
+	if q.Topics == nil || (q.Version == 0 && len(q.Topics) == 0) {
 		for _, t := range topics {
 			resp.Topics = append(resp.Topics, mk(t.Name, t.Partitions))
 		}
 		return resp
 	}
-	for _, name := range q.Topics {
-		switch parts, ok := byName[name]; {
-		case !ValidTopicName(name):
-			resp.Topics = append(resp.Topics, protocol.MetadataTopic{ErrorCode: protocol.ErrInvalidTopic, Name: name})
-		case !ok:
-			// No auto-creation: a topic is a directory the operator made.
-			resp.Topics = append(resp.Topics, protocol.MetadataTopic{ErrorCode: protocol.ErrUnknownTopicOrPartition, Name: name})
-		default:
-			resp.Topics = append(resp.Topics, mk(name, parts))
+	for _, rt := range q.Topics {
+		name := ""
+		if rt.Topic != nil {
+			name = *rt.Topic
+		} else if rt.TopicID != ([16]byte{}) {
+			// Metadata v12+ may name a topic by id alone.
+			n, ok := s.topicName(rt.TopicID)
+			if !ok {
+				t := kmsg.NewMetadataResponseTopic()
+				t.ErrorCode, t.TopicID = protocol.ErrUnknownTopicID, rt.TopicID
+				resp.Topics = append(resp.Topics, t)
+				continue
+			}
+			name = n
 		}
+		if parts, ok := byName[name]; ok {
+			resp.Topics = append(resp.Topics, mk(name, parts))
+			continue
+		}
+		if parts, ok := s.autoCreate(name, q.AllowAutoTopicCreation || q.Version < 4); ok {
+			resp.Topics = append(resp.Topics, mk(name, parts))
+			continue
+		}
+		t := kmsg.NewMetadataResponseTopic()
+		t.Topic = strp(name)
+		if !ValidTopicName(name) {
+			t.ErrorCode = protocol.ErrInvalidTopic
+		} else {
+			t.ErrorCode = protocol.ErrUnknownTopicOrPartition
+		}
+		resp.Topics = append(resp.Topics, t)
 	}
 	return resp
 }
 
-func (s *server) listOffsets(q *protocol.ListOffsetsRequest, version int16) *protocol.ListOffsetsResponse {
-	resp := &protocol.ListOffsetsResponse{Topics: make([]protocol.ListOffsetsTopicResponse, 0, len(q.Topics))}
+func (s *server) listOffsets(q *kmsg.ListOffsetsRequest) *kmsg.ListOffsetsResponse {
+	resp := q.ResponseKind().(*kmsg.ListOffsetsResponse)
 	for _, t := range q.Topics {
-		tr := protocol.ListOffsetsTopicResponse{Name: t.Name}
+		tr := kmsg.NewListOffsetsResponseTopic()
+		tr.Topic = t.Topic
 		for _, p := range t.Partitions {
-			pr := protocol.ListOffsetsPartitionResponse{PartitionIndex: p.PartitionIndex, Timestamp: -1, Offset: -1, LeaderEpoch: -1}
-			if version < 1 {
+			pr := kmsg.NewListOffsetsResponseTopicPartition()
+			pr.Partition, pr.Timestamp, pr.Offset, pr.LeaderEpoch = p.Partition, -1, -1, -1
+			if q.Version < 1 {
 				// v0 (max_num_offsets lists of segment bases) is advertised
 				// for old librdkafka's feature probing only.
 				pr.ErrorCode = protocol.ErrUnsupportedVersion
 				tr.Partitions = append(tr.Partitions, pr)
 				continue
 			}
-			pl, code := s.partition(t.Name, p.PartitionIndex)
+			pl, code := s.partition(t.Topic, p.Partition)
 			if code == protocol.ErrNone {
-				pr.Offset, pr.Timestamp, code = s.offsetFor(pl, p.Timestamp, q.IsolationLevel)
+				pr.Offset, pr.Timestamp, code = s.offsetFor(pl, p.Timestamp, q.IsolationLevel, q.Version)
 			}
 			pr.ErrorCode = code
 			tr.Partitions = append(tr.Partitions, pr)
@@ -218,30 +250,39 @@ func (s *server) listOffsets(q *protocol.ListOffsetsRequest, version int16) *pro
 	return resp
 }
 
-// Special ListOffsets timestamps.
+// Special ListOffsets timestamps (ListOffsetsRequest.java).
 const (
-	latestTimestamp   = -1
-	earliestTimestamp = -2
+	latestTimestamp        = -1
+	earliestTimestamp      = -2
+	maxTimestamp           = -3 // KIP-734, ListOffsets v7+
+	earliestLocalTimestamp = -4 // KIP-405, ListOffsets v8+
 )
 
-func (s *server) offsetFor(pl PartitionLog, ts int64, isolation int8) (offset, timestamp int64, code int16) {
+func (s *server) offsetFor(pl PartitionLog, ts int64, isolation int8, version int16) (offset, timestamp int64, code int16) {
 	var err error
-	switch ts {
-	case latestTimestamp:
+	timestamp = -1
+	switch {
+	case ts == latestTimestamp:
 		if isolation == 1 {
 			offset, err = pl.LastStableOffset()
 		} else {
 			offset, err = pl.LogEndOffset()
 		}
-		timestamp = -1
-	case earliestTimestamp:
+	case ts == earliestTimestamp:
 		offset, err = pl.LogStartOffset()
-		timestamp = -1
-	default:
-		if ts < 0 {
-			// -3 (max timestamp) and friends need flexible versions.
+	case ts == earliestLocalTimestamp && version >= 8:
+		// Without tiered storage the local log starts at the log start
+		// offset (UnifiedLog.fetchOffsetByTimestamp: localLogStartOffset).
+		offset, err = pl.LogStartOffset()
+	case ts == maxTimestamp && version >= 7:
+		mt, ok := pl.(MaxTimestamper)
+		if !ok {
 			return -1, -1, protocol.ErrUnsupportedVersion
 		}
+		offset, timestamp, err = mt.MaxTimestamp()
+	case ts < 0:
+		return -1, -1, protocol.ErrUnsupportedVersion
+	default:
 		offset, timestamp, err = pl.OffsetForTimestamp(ts)
 	}
 	if err != nil {
@@ -251,14 +292,39 @@ func (s *server) offsetFor(pl PartitionLog, ts int64, isolation int8) (offset, t
 	return offset, timestamp, protocol.ErrNone
 }
 
-func (s *server) findCoordinator(c net.Conn, q *protocol.FindCoordinatorRequest) *protocol.FindCoordinatorResponse {
-	if q.KeyType != 0 {
-		// No transaction coordinator.
-		return &protocol.FindCoordinatorResponse{ErrorCode: protocol.ErrCoordinatorNotAvailable, NodeID: -1}
-	}
-	if q.Key == "" {
-		return &protocol.FindCoordinatorResponse{ErrorCode: protocol.ErrInvalidGroupID, NodeID: -1}
-	}
+func (s *server) findCoordinator(c net.Conn, q *kmsg.FindCoordinatorRequest) *kmsg.FindCoordinatorResponse {
 	host, port := advertisedAddr(c)
-	return &protocol.FindCoordinatorResponse{NodeID: nodeID, Host: host, Port: port}
+	resp := q.ResponseKind().(*kmsg.FindCoordinatorResponse)
+	one := func(key string) (code int16, node int32) {
+		switch {
+		case q.CoordinatorType > 1:
+			// Share groups (KIP-932) have no coordinator here.
+			return protocol.ErrCoordinatorNotAvailable, -1
+		case key == "" && q.CoordinatorType == 0:
+			return protocol.ErrInvalidGroupID, -1
+		case key == "":
+			return protocol.ErrInvalidRequest, -1
+		}
+		// Node 0 coordinates groups and, for DescribeTransactions on the
+		// dead cluster's __transaction_state, transactions; a
+		// transactional producer is refused at InitProducerId.
+		return protocol.ErrNone, nodeID
+	}
+	if q.Version >= 4 {
+		for _, k := range q.CoordinatorKeys {
+			c := kmsg.NewFindCoordinatorResponseCoordinator()
+			c.Key = k
+			c.ErrorCode, c.NodeID = one(k)
+			if c.ErrorCode == protocol.ErrNone {
+				c.Host, c.Port = host, port
+			}
+			resp.Coordinators = append(resp.Coordinators, c)
+		}
+		return resp
+	}
+	resp.ErrorCode, resp.NodeID = one(q.CoordinatorKey)
+	if resp.ErrorCode == protocol.ErrNone {
+		resp.Host, resp.Port = host, port
+	}
+	return resp
 }

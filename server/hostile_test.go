@@ -66,6 +66,10 @@ func (r *rawConn) recv() ([]byte, error) {
 
 func (r *rawConn) do(req kmsg.Request, resp kmsg.Response) {
 	r.t.Helper()
+	if req.IsFlexible() {
+		r.doFlexible(req, resp)
+		return
+	}
 	r.send(req.Key(), req.GetVersion(), req.AppendTo(nil))
 	body, err := r.recv()
 	if err != nil {
@@ -74,6 +78,29 @@ func (r *rawConn) do(req kmsg.Request, resp kmsg.Response) {
 	resp.SetVersion(req.GetVersion())
 	if err := resp.ReadFrom(body); err != nil {
 		r.t.Fatalf("decoding %T: %v", resp, err)
+	}
+}
+
+// doFlexible sends with request header v2 (an empty tagged-field section
+// after the client id) and reads response header v1 (correlation id and
+// tagged fields) unless the API is ApiVersions, whose response header is
+// always v0.
+func (r *rawConn) doFlexible(req kmsg.Request, resp kmsg.Response) {
+	r.t.Helper()
+	r.send(req.Key(), req.GetVersion(), req.AppendTo([]byte{0}))
+	body, err := r.recv()
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	if req.Key() != 18 {
+		if len(body) == 0 || body[0] != 0 {
+			r.t.Fatalf("response header v1: tagged fields %x", body[:min(len(body), 1)])
+		}
+		body = body[1:]
+	}
+	resp.SetVersion(req.GetVersion())
+	if err := resp.ReadFrom(body); err != nil {
+		r.t.Fatalf("decoding %T v%d: %v", resp, req.GetVersion(), err)
 	}
 }
 
@@ -108,31 +135,46 @@ func TestApiVersions(t *testing.T) {
 	s := newTestData(t, false)
 	addr := startServer(t, s, Config{})
 	rc := dialRaw(t, addr)
-	// v3+ (flexible header v2, tagged fields) is answered in the v0 layout.
-	rc.send(18, 3, []byte{4, 'k', 'c', 'a', 't', 2, '1', 0, 0})
+	// A version above ours (v4+) is answered in the v0 layout (KIP-511).
+	rc.send(18, 4, []byte{0, 5, 'k', 'c', 'a', 't', 2, '1', 0, 0})
 	body, err := rc.recv()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []byte{0, 35, 0, 0, 0, 1, 0, 18, 0, 0, 0, 2}; string(body) != string(want) {
-		t.Fatalf("v3 reply %x, want %x", body, want)
+	if want := []byte{0, 35, 0, 0, 0, 1, 0, 18, 0, 0, 0, 3}; string(body) != string(want) {
+		t.Fatalf("v4 reply %x, want %x", body, want)
 	}
-	for v := int16(0); v <= 2; v++ {
+	want := map[int16]int16{0: 9, 1: 16, 2: 8, 3: 12, 8: 8, 9: 8, 10: 4, 11: 9, 12: 4, 13: 5, 14: 5, 18: 3}
+	for v := int16(0); v <= 3; v++ {
 		req := kmsg.NewPtrApiVersionsRequest()
 		req.Version = v
+		req.ClientSoftwareName, req.ClientSoftwareVersion = "kseg-test", "1"
 		resp := kmsg.NewPtrApiVersionsResponse()
-		rc.do(req, resp)
+		if v >= 3 {
+			rc.doFlexible(req, resp)
+		} else {
+			rc.do(req, resp)
+		}
+		if resp.ErrorCode != 0 {
+			t.Fatalf("v%d: error %d", v, resp.ErrorCode)
+		}
 		got := map[int16][2]int16{}
 		for _, k := range resp.ApiKeys {
 			got[k.ApiKey] = [2]int16{k.MinVersion, k.MaxVersion}
 		}
-		for key, max := range map[int16]int16{0: 8, 1: 11, 2: 5, 3: 8, 8: 7, 9: 5, 10: 2, 11: 5, 12: 3, 13: 3, 14: 3, 18: 2} {
+		for key, max := range want {
 			if got[key] != [2]int16{0, max} {
 				t.Errorf("v%d: api %d advertised %v, want 0–%d", v, key, got[key], max)
 			}
 		}
 		if _, ok := got[22]; ok {
 			t.Errorf("InitProducerId advertised by a read-only server")
+		}
+		// Never more than kmsg (our codec) implements.
+		for key, r := range got {
+			if req := kmsg.RequestForKey(key); req == nil || r[1] > req.MaxVersion() {
+				t.Errorf("api %d advertised up to %d, beyond kmsg", key, r[1])
+			}
 		}
 	}
 }
@@ -228,14 +270,13 @@ func TestHostileInputs(t *testing.T) {
 	addr := startServer(t, s, Config{MaxRequestBytes: 1 << 20})
 
 	cases := map[string][]byte{
-		"garbage":          []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
-		"oversized":        {0x7f, 0xff, 0xff, 0xff, 0, 1},
-		"negative":         {0xff, 0xff, 0xff, 0xf0},
-		"tiny":             {0, 0, 0, 2, 0, 1},
-		"unknown api":      {0, 0, 0, 10, 0x7f, 0, 0, 0, 0, 0, 0, 1, 0, 0},
-		"flexible fetch":   {0, 0, 0, 10, 0, 1, 0, 12, 0, 0, 0, 1, 0, 0},
-		"bad array count":  append([]byte{0, 0, 0, 26, 0, 3, 0, 8, 0, 0, 0, 1, 0, 0}, []byte{0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}...),
-		"trailing garbage": {0, 0, 0, 12, 0, 18, 0, 0, 0, 0, 0, 1, 0, 0, 1, 2},
+		"garbage":         []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
+		"oversized":       {0x7f, 0xff, 0xff, 0xff, 0, 1},
+		"negative":        {0xff, 0xff, 0xff, 0xf0},
+		"tiny":            {0, 0, 0, 2, 0, 1},
+		"unknown api":     {0, 0, 0, 10, 0x7f, 0, 0, 0, 0, 0, 0, 1, 0, 0},
+		"flexible fetch":  {0, 0, 0, 10, 0, 1, 0, 12, 0, 0, 0, 1, 0, 0},
+		"bad array count": append([]byte{0, 0, 0, 26, 0, 3, 0, 8, 0, 0, 0, 1, 0, 0}, []byte{0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}...),
 	}
 	for name, b := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kseg/kseg/server/protocol"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // v2 RecordBatch header layout (DefaultRecordBatch.java), part of the format,
@@ -72,7 +73,8 @@ func validateProduceBatch(b []byte, version int16) int16 {
 	return protocol.ErrNone
 }
 
-func (s *server) produce(q *protocol.ProduceRequest, version int16) *protocol.ProduceResponse {
+func (s *server) produce(q *kmsg.ProduceRequest) *kmsg.ProduceResponse {
+	version := q.Version
 	topLevel := protocol.ErrNone
 	switch {
 	case version < 3:
@@ -81,29 +83,41 @@ func (s *server) produce(q *protocol.ProduceRequest, version int16) *protocol.Pr
 		topLevel = protocol.ErrUnsupportedVersion
 	case !s.writable:
 		topLevel = protocol.ErrTopicAuthorizationFailed
-	case q.HasTransactionalID:
+	case q.TransactionID != nil:
 		topLevel = protocol.ErrTransactionalIDAuthFailed
 	case q.Acks != 0 && q.Acks != 1 && q.Acks != -1:
 		topLevel = protocol.ErrInvalidRequiredAcks
 	}
-	resp := &protocol.ProduceResponse{Topics: make([]protocol.ProduceTopicResponse, 0, len(q.Topics))}
+	resp := q.ResponseKind().(*kmsg.ProduceResponse)
+	resp.Topics = make([]kmsg.ProduceResponseTopic, 0, len(q.Topics))
 	appended := false
 	for _, t := range q.Topics {
-		tr := protocol.ProduceTopicResponse{Name: t.Name, Partitions: make([]protocol.ProducePartitionResponse, 0, len(t.Partitions))}
+		tr := kmsg.NewProduceResponseTopic()
+		tr.Topic = t.Topic
+		tr.Partitions = make([]kmsg.ProduceResponseTopicPartition, 0, len(t.Partitions))
+		created := false
 		for _, p := range t.Partitions {
-			pr := protocol.ProducePartitionResponse{Index: p.Index, BaseOffset: -1, LogAppendTimeMs: -1, LogStartOffset: -1}
+			pr := kmsg.NewProduceResponseTopicPartition()
+			pr.Partition, pr.BaseOffset, pr.LogAppendTime, pr.LogStartOffset = p.Partition, -1, -1, -1
 			pr.ErrorCode = topLevel
 			if pr.ErrorCode == protocol.ErrNone {
 				pr.ErrorCode = validateProduceBatch(p.Records, version)
 			}
 			var pl PartitionLog
 			if pr.ErrorCode == protocol.ErrNone {
-				pl, pr.ErrorCode = s.partition(t.Name, p.Index)
+				pl, pr.ErrorCode = s.partition(t.Topic, p.Partition)
+				if pr.ErrorCode == protocol.ErrUnknownTopicOrPartition && !created {
+					// Auto-creation on Produce (Kafka's auto.create.topics.enable).
+					created = true
+					if _, ok := s.autoCreate(t.Topic, true); ok {
+						pl, pr.ErrorCode = s.partition(t.Topic, p.Partition)
+					}
+				}
 			}
 			if pr.ErrorCode == protocol.ErrNone {
 				base, err := pl.Append(p.Records)
 				if err != nil {
-					s.cfg.Logf("kseg serve: produce %s-%d: %v", t.Name, p.Index, err)
+					s.cfg.Logf("kseg serve: produce %s-%d: %v", t.Topic, p.Partition, err)
 					pr.ErrorCode = errorCode(err)
 				} else {
 					appended = true
@@ -137,9 +151,12 @@ func (p *producerIDs) get() int64 {
 	return p.next.Add(1)
 }
 
-func (s *server) initProducerID(q *protocol.InitProducerIDRequest) *protocol.InitProducerIDResponse {
-	if q.HasTransactionalID {
-		return &protocol.InitProducerIDResponse{ErrorCode: protocol.ErrTransactionalIDAuthFailed, ProducerID: -1, ProducerEpoch: -1}
+func (s *server) initProducerID(q *kmsg.InitProducerIDRequest) *kmsg.InitProducerIDResponse {
+	resp := q.ResponseKind().(*kmsg.InitProducerIDResponse)
+	if q.TransactionalID != nil {
+		resp.ErrorCode, resp.ProducerID, resp.ProducerEpoch = protocol.ErrTransactionalIDAuthFailed, -1, -1
+		return resp
 	}
-	return &protocol.InitProducerIDResponse{ProducerID: s.pids.get(), ProducerEpoch: 0}
+	resp.ProducerID, resp.ProducerEpoch = s.pids.get(), 0
+	return resp
 }

@@ -3,10 +3,11 @@
 // leads every partition; record bytes go from segment files to the socket
 // with sendfile, the way Kafka's FileRecords.writeTo → transferTo does.
 //
-// Only non-flexible protocol versions are spoken (request header v1,
-// response header v0), which every current client accepts; see
-// server/protocol for the codec and /work/shared/peers-and-protocol.md §3
-// for the version ranges and the client traps they avoid.
+// Requests are decoded and responses encoded by franz-go's kmsg, flexible
+// versions included (server/protocol frames them); the Fetch response is
+// framed by hand around the record bytes so that they still go by sendfile.
+// See /work/shared/peers-and-protocol.md §3 for the version ranges and the
+// client traps they avoid.
 package server
 
 import (
@@ -16,10 +17,11 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"sort"
 	"sync"
 	"time"
 
-	"github.com/kseg/kseg/server/protocol"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // Defaults for Config's zero values.
@@ -74,8 +76,16 @@ type Config struct {
 	// ShutdownTimeout bounds draining in-flight requests after the context
 	// is cancelled; then remaining connections are closed (default 10 s).
 	ShutdownTimeout time.Duration
-	// ClusterID is reported in Metadata (default "kseg").
+	// ClusterID is reported in Metadata and DescribeCluster (default
+	// "kseg"; kseg serve passes meta.properties' cluster.id).
 	ClusterID string
+	// Configs supplies topic configs for DescribeConfigs; nil answers
+	// Kafka's defaults, marked DEFAULT_CONFIG.
+	Configs ConfigSource
+	// AutoCreateTopics creates a topic (one partition) on Metadata with
+	// allow_auto_topic_creation and on Produce to an unknown topic, as
+	// Kafka's auto.create.topics.enable; only when writable.
+	AutoCreateTopics bool
 	// Logf receives diagnostics; nil discards them.
 	Logf func(format string, args ...any)
 }
@@ -149,7 +159,10 @@ type server struct {
 	store    Store
 	cfg      Config
 	writable bool
-	versions []protocol.ApiVersion
+	versions []kmsg.ApiVersionsResponseApiKey
+	ids      topicIDCache
+	off      offline
+	createMu sync.Mutex // serialises topic auto-creation
 	inflight *byteSem
 	groups   *coordinator
 	appended *notifier
@@ -181,7 +194,8 @@ func newServer(ctx context.Context, store Store, cfg Config) (*server, error) {
 	return s, nil
 }
 
-// advertisedVersions is the ApiVersions table. Every API advertises min 0
+// advertisedVersions is the ApiVersions table: for each API, the highest
+// version both kmsg and our handler implement. Every API advertises min 0
 // because librdkafka before 2.11.1 enables features by probing single
 // versions (Produce 0 for gzip/snappy/lz4, FindCoordinator 0 for LZ4, see
 // KAFKA-18659); versions below the implemented floor are answered with
@@ -192,30 +206,32 @@ func newServer(ctx context.Context, store Store, cfg Config) (*server, error) {
 // TOPIC_AUTHORIZATION_FAILED): librdkafka 2.0.2 (kcat 1.7.1) enables MSGVER2
 // only when the Produce range includes v3, and without it `kcat -C` never
 // consumed a record from this server in testing (every kcat test timed out).
-func advertisedVersions(writable bool) []protocol.ApiVersion {
-	v := []protocol.ApiVersion{
-		{APIKey: protocol.KeyProduce, MaxVersion: 8},
-		{APIKey: protocol.KeyFetch, MaxVersion: 11},
-		{APIKey: protocol.KeyListOffsets, MaxVersion: 5},
-		{APIKey: protocol.KeyMetadata, MaxVersion: 8},
-		{APIKey: protocol.KeyOffsetCommit, MaxVersion: 7},
-		{APIKey: protocol.KeyOffsetFetch, MaxVersion: 5},
-		{APIKey: protocol.KeyFindCoordinator, MaxVersion: 2},
-		{APIKey: protocol.KeyJoinGroup, MaxVersion: 5},
-		{APIKey: protocol.KeyHeartbeat, MaxVersion: 3},
-		{APIKey: protocol.KeyLeaveGroup, MaxVersion: 3},
-		{APIKey: protocol.KeySyncGroup, MaxVersion: 3},
-		{APIKey: protocol.KeyApiVersions, MaxVersion: 2},
+func advertisedVersions(writable bool) []kmsg.ApiVersionsResponseApiKey {
+	v := []kmsg.ApiVersionsResponseApiKey{
+		{ApiKey: int16(kmsg.Produce), MaxVersion: 9},
+		{ApiKey: int16(kmsg.Fetch), MaxVersion: 16}, // v13+: topic ids
+		{ApiKey: int16(kmsg.ListOffsets), MaxVersion: 8},
+		{ApiKey: int16(kmsg.Metadata), MaxVersion: 12},
+		{ApiKey: int16(kmsg.OffsetCommit), MaxVersion: 8},
+		{ApiKey: int16(kmsg.OffsetFetch), MaxVersion: 8},
+		{ApiKey: int16(kmsg.FindCoordinator), MaxVersion: 4},
+		{ApiKey: int16(kmsg.JoinGroup), MaxVersion: 9},
+		{ApiKey: int16(kmsg.Heartbeat), MaxVersion: 4},
+		{ApiKey: int16(kmsg.LeaveGroup), MaxVersion: 5},
+		{ApiKey: int16(kmsg.SyncGroup), MaxVersion: 5},
+		{ApiKey: int16(kmsg.ApiVersions), MaxVersion: 3},
 	}
+	v = append(v, adminVersions(writable)...)
 	if writable {
-		v = append(v, protocol.ApiVersion{APIKey: protocol.KeyInitProducerID, MaxVersion: 1})
+		v = append(v, kmsg.ApiVersionsResponseApiKey{ApiKey: int16(kmsg.InitProducerID), MaxVersion: 4})
 	}
+	sort.Slice(v, func(i, j int) bool { return v[i].ApiKey < v[j].ApiKey })
 	return v
 }
 
 func (s *server) maxVersion(key int16) (int16, bool) {
 	for _, v := range s.versions {
-		if v.APIKey == key {
+		if v.ApiKey == key {
 			return v.MaxVersion, true
 		}
 	}

@@ -17,7 +17,7 @@ const (
 	KindOffsetCheckpoint           // recovery-point-, replication-, log-start-, cleaner-offset-checkpoint
 	KindPartitionMetadata          // partition.metadata
 	KindMetaProperties             // meta.properties
-	KindQuorumState                // quorum-state (KRaft, JSON; no decoder here)
+	KindQuorumState                // quorum-state (KRaft, JSON; decoded by metadata.ReadQuorumState)
 )
 
 var kindNames = [...]string{

@@ -266,7 +266,10 @@ func VerifyTargets(ctx context.Context, targets []Target, dirFindings []Finding,
 	if err := ctx.Err(); err != nil {
 		return sum, err
 	}
-	return sum, ranges.check(targets, opts, sum)
+	if err := ranges.check(targets, opts, sum); err != nil {
+		return sum, err
+	}
+	return sum, checkKRaft(targets, opts, sum)
 }
 
 func (s *Summary) count(sev Severity) {

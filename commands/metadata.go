@@ -1,0 +1,70 @@
+package commands
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/kseg/kseg/dump"
+	"github.com/kseg/kseg/metadata"
+	"github.com/urfave/cli/v2"
+)
+
+func init() { register(metadataCommand) }
+
+func metadataCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "metadata",
+		Usage:     "replay the KRaft metadata log (newest snapshot + log) into the cluster image at any offset or time, or list a topic's, partition's or broker's history",
+		ArgsUsage: "PATH (a log directory, a __cluster_metadata-N directory or a .checkpoint snapshot)",
+		Flags: []cli.Flag{
+			&cli.Int64Flag{Name: "at-offset", Value: -1, Usage: "the image after the record at offset N (default: the end)"},
+			&cli.StringFlag{Name: "at-time", Usage: "the image as of time T (RFC 3339 or ms since the epoch)"},
+			&cli.StringFlag{Name: "history", Usage: "list every change to topic=NAME, partition=NAME-P or broker=ID instead of the image"},
+			&cli.BoolFlag{Name: "json", Usage: "one JSON object (the image), or NDJSON (one per history change)"},
+		},
+		Action: runMetadata,
+	}
+}
+
+func parseAtTime(s string) (int64, error) {
+	if s == "" {
+		return -1, nil
+	}
+	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return ms, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return 0, usagef("--at-time %q: want RFC 3339 or milliseconds", s)
+	}
+	return t.UnixMilli(), nil
+}
+
+func runMetadata(c *cli.Context) error {
+	if err := needArgs(c, 1); err != nil {
+		return err
+	}
+	o := metadata.DefaultOptions()
+	o.AtOffset = c.Int64("at-offset")
+	var err error
+	if o.AtTime, err = parseAtTime(c.String("at-time")); err != nil {
+		return err
+	}
+	if h := c.String("history"); h != "" {
+		if o.History, err = metadata.ParseHistoryFilter(h); err != nil {
+			return usageError{err}
+		}
+	}
+	res, err := metadata.Load(c.Args().First(), o)
+	if err != nil {
+		return err
+	}
+	w := c.App.Writer
+	switch {
+	case o.History != nil:
+		return dump.WriteHistory(w, res.History, c.Bool("json"))
+	case c.Bool("json"):
+		return dump.WriteImageJSON(w, res)
+	}
+	return dump.WriteImageText(w, res)
+}

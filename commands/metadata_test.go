@@ -1,0 +1,148 @@
+package commands
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kseg/kseg/internal/testutil"
+	"github.com/kseg/kseg/metadata"
+	"github.com/kseg/kseg/metadata/metadatatest"
+)
+
+// kraftFixture generates a small KRaft log dir (deterministic: fixed
+// timestamps and ids) with a snapshot at offset 30 and quorum-state.
+func kraftFixture(t *testing.T) string {
+	t.Helper()
+	logDir := filepath.Join(t.TempDir(), "kraft")
+	mdir := filepath.Join(logDir, "__cluster_metadata-0")
+	w, err := metadatatest.Create(filepath.Join(mdir, "00000000000000000000.log"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := metadatatest.Scenario(w, 2, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	o := metadata.DefaultOptions()
+	o.AtOffset = 29
+	res, err := metadata.Load(mdir, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := metadatatest.WriteSnapshot(mdir, res.Image, 1, res.Image.Timestamp); err != nil {
+		t.Fatal(err)
+	}
+	qs := `{"clusterId":"","leaderId":100,"leaderEpoch":1,"votedId":-1,"appliedOffset":0,"currentVoters":[{"voterId":100}],"data_version":0}`
+	if err := os.WriteFile(filepath.Join(mdir, "quorum-state"), []byte(qs), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return logDir
+}
+
+func TestKRaftGolden(t *testing.T) {
+	d := kraftFixture(t)
+	m := d + "/__cluster_metadata-0/"
+	snap := m + "00000000000000000030-0000000001.checkpoint"
+	cases := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"dump-kraft-log", []string{"dump", "--print-data-log", m + "00000000000000000000.log"}, 0},
+		{"dump-kraft-log-json", []string{"dump", "--json", "--cluster-metadata-decoder", m + "00000000000000000000.log"}, 0},
+		{"dump-kraft-snapshot", []string{"dump", "--cluster-metadata-decoder", snap}, 0},
+		{"dump-kraft-quorum-state", []string{"dump", m + "quorum-state", "--json", m + "quorum-state"}, 0},
+		{"metadata-image", []string{"metadata", d}, 0},
+		{"metadata-image-json", []string{"metadata", "--json", m}, 0},
+		{"metadata-at-offset", []string{"metadata", "--at-offset", "35", d}, 0},
+		{"metadata-snapshot-only", []string{"metadata", snap}, 0},
+		{"metadata-at-time", []string{"metadata", "--at-time", "2025-01-01T00:00:20Z", d}, 0},
+		{"metadata-history-partition", []string{"metadata", "--history", "partition=topic-0-1", d}, 0},
+		{"metadata-history-topic-json", []string{"metadata", "--json", "--history", "topic=topic-1", d}, 0},
+		{"metadata-history-broker", []string{"metadata", "--history", "broker=3", d}, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			before := testutil.HashTree(t, d)
+			out, errOut, code := run(t, tc.args...)
+			testutil.RequireUnchanged(t, d, before)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d, stderr:\n%s", code, tc.code, errOut)
+			}
+			out = strings.ReplaceAll(out, filepath.Dir(d), "TMP")
+			testutil.Golden(t, filepath.Join("../testdata/golden", tc.name+".golden"), []byte(out), *update)
+		})
+	}
+}
+
+func TestMetadataUsageErrors(t *testing.T) {
+	d := kraftFixture(t)
+	for _, args := range [][]string{
+		{"metadata"},
+		{"metadata", "--history", "topic", d},
+		{"metadata", "--history", "partition=x", d},
+		{"metadata", "--at-time", "yesterday", d},
+		{"dump", "--cluster-metadata-decoder", "--offsets-decoder", d},
+	} {
+		if _, _, code := run(t, args...); code != ExitUsage {
+			t.Errorf("%v: exit %d, want %d", args, code, ExitUsage)
+		}
+	}
+	if _, errOut, code := run(t, "metadata", t.TempDir()); code != ExitFailure || !strings.Contains(errOut, "no __cluster_metadata") {
+		t.Errorf("empty dir: exit %d: %s", code, errOut)
+	}
+}
+
+// TestDumpKafkaMetadataVector replays Kafka's own DumpLogSegmentsTest
+// testDumpMetadataRecords: RegisterBrokerRecord/TopicRecord/
+// PartitionChangeRecord v0, then a bogus record (uvarint 10000 twice) that
+// Kafka reports as "Error at …, skipping." while the rest still decode.
+func TestDumpKafkaMetadataVector(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "__cluster_metadata-0")
+	w, err := metadatatest.Create(filepath.Join(dir, "00000000000000000000.log"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := [][]byte{
+		metadatatest.Rec(0, 0, "brokerId", 0, "brokerEpoch", int64(10)),
+		metadatatest.Rec(0, 0, "brokerId", 1, "brokerEpoch", int64(20)),
+		metadatatest.Rec(2, 0, "name", "test-topic", "topicId", metadatatest.ID(1)),
+		metadatatest.Rec(5, 0, "topicId", metadatatest.ID(2), "leader", 1, "partitionId", 0, "isr", []int32{0, 1, 2}),
+	}
+	if err := w.Batch(recs...); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Batch([]byte{0x90, 0x4e, 0x90, 0x4e}); err != nil { // uvarint 10000, 10000
+		t.Fatal(err)
+	}
+	if err := w.Batch(recs...); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := run(t, "dump", "--cluster-metadata-decoder", "--skip-record-metadata", filepath.Join(dir, "00000000000000000000.log"))
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		// Kafka's defaults for unset fields: rack "" (a nullable string
+		// defaults to empty, not null), fenced true.
+		`payload: {"type":"REGISTER_BROKER_RECORD","version":0,"data":{"brokerId":0,"incarnationId":"AAAAAAAAAAAAAAAAAAAAAA","brokerEpoch":10,"endPoints":[],"features":[],"rack":"","fenced":true}}`,
+		`payload: {"type":"TOPIC_RECORD","version":0,"data":{"name":"test-topic","topicId":"QAAAAAAAAAAAAAAAAAAAAg"}}`,
+		// PartitionChangeRecord: only the tagged fields that differ from their defaults are printed.
+		`payload: {"type":"PARTITION_CHANGE_RECORD","version":0,"data":{"partitionId":0,"topicId":"QAAAAAAAAAAAAAAAAAAAAw","isr":[0,1,2],"leader":1}}`,
+		"payload: Error at 4, skipping. kseg/metadata: position 0: bad-frame-version: frame version 10000 (only 1 is supported)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %s\n%s", want, out)
+		}
+	}
+	if n := strings.Count(out, "TOPIC_RECORD"); n != 2 {
+		t.Errorf("%d TOPIC_RECORD lines, want 2", n)
+	}
+}

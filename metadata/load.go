@@ -1,0 +1,221 @@
+package metadata
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Options selects the point in time Load replays to.
+type Options struct {
+	// AtOffset, when >= 0, stops after the record at this offset (inclusive).
+	AtOffset int64
+	// AtTime, when >= 0, stops before the first record whose timestamp is
+	// later than this (ms since the epoch). Controllers append with their
+	// wall clock, so timestamps are non-decreasing in practice but not by
+	// contract; the replay stops at the first later one.
+	AtTime int64
+	// NoSnapshot replays the log alone (it must start at offset 0).
+	NoSnapshot bool
+	// History, when set, records every change to the filtered subject. The
+	// replay then starts from the oldest possible point so the history is
+	// as long as the files allow.
+	History *HistoryFilter
+}
+
+// DefaultOptions replays to the end.
+func DefaultOptions() Options { return Options{AtOffset: -1, AtTime: -1} }
+
+// Result is a loaded image plus, when asked, its history.
+type Result struct {
+	Image   *Image
+	History []Change
+	// LogStart and LogEnd are the first and next offsets of the log files
+	// (-1 when there is no log).
+	LogStart, LogEnd int64
+	Dir              string
+}
+
+// ErrNoMetadata is returned when PATH holds no KRaft metadata log or snapshot.
+var ErrNoMetadata = errors.New("kseg/metadata: no __cluster_metadata log or snapshot found")
+
+// Files lists a __cluster_metadata partition's segments and snapshots in
+// offset order.
+type Files struct {
+	Dir       string
+	Segments  []string // .log files by base offset
+	Snapshots []string // <endOffset>-<epoch>.checkpoint files by end offset
+}
+
+// FindFiles resolves PATH — a log dir, a __cluster_metadata-N dir or a
+// single .checkpoint — to the metadata files to replay.
+func FindFiles(path string) (*Files, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.IsDir() {
+		if strings.HasSuffix(path, ".checkpoint") {
+			return &Files{Dir: filepath.Dir(path), Snapshots: []string{path}}, nil
+		}
+		return nil, fmt.Errorf("%w: %s is not a directory or .checkpoint file", ErrNoMetadata, path)
+	}
+	dir := filepath.Clean(path)
+	if !strings.HasPrefix(filepath.Base(filepath.Clean(path)), "__cluster_metadata-") {
+		dir = filepath.Join(path, "__cluster_metadata-0")
+		if _, err := os.Stat(dir); err != nil {
+			return nil, fmt.Errorf("%w in %s", ErrNoMetadata, path)
+		}
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	f := &Files{Dir: dir}
+	for _, e := range ents {
+		n := e.Name()
+		if _, _, ok := ParseSnapshotName(n); ok {
+			f.Snapshots = append(f.Snapshots, filepath.Join(dir, n))
+		} else if stem, ok := strings.CutSuffix(n, ".log"); ok && len(stem) == 20 {
+			if _, err := strconv.ParseInt(stem, 10, 64); err == nil {
+				f.Segments = append(f.Segments, filepath.Join(dir, n))
+			}
+		}
+	}
+	sort.Strings(f.Segments) // %020d names sort by offset
+	sort.Strings(f.Snapshots)
+	if len(f.Segments) == 0 && len(f.Snapshots) == 0 {
+		return nil, fmt.Errorf("%w in %s", ErrNoMetadata, dir)
+	}
+	return f, nil
+}
+
+func segmentBase(p string) int64 {
+	v, _ := strconv.ParseInt(strings.TrimSuffix(filepath.Base(p), ".log"), 10, 64)
+	return v
+}
+
+// Load replays the metadata at path into an image: the newest snapshot at
+// or before the target, then the log after it. It returns *format
+// corruption errors from the files and ErrNoMetadata when there is nothing
+// to replay.
+func Load(path string, o Options) (*Result, error) {
+	files, err := FindFiles(path)
+	if err != nil {
+		return nil, err
+	}
+	return LoadFiles(files, o)
+}
+
+// LoadFiles is Load over already-resolved files.
+func LoadFiles(files *Files, o Options) (*Result, error) {
+	res := &Result{LogStart: -1, LogEnd: -1, Dir: files.Dir}
+	im := NewImage()
+	if o.History != nil {
+		im.history = &historyRecorder{f: o.History}
+	}
+	logStart := int64(-1)
+	if len(files.Segments) > 0 {
+		logStart = segmentBase(files.Segments[0])
+	}
+	// Pick the snapshot: the newest whose contents are all at or before the
+	// target. With history, prefer the log from its start when it starts at 0.
+	snap := ""
+	useSnap := !o.NoSnapshot && !(o.History != nil && logStart == 0)
+	if useSnap {
+		for i := len(files.Snapshots) - 1; i >= 0; i-- {
+			end, _, ok := ParseSnapshotName(filepath.Base(files.Snapshots[i]))
+			if !ok { // a single named file given by the user
+				snap = files.Snapshots[i]
+				break
+			}
+			if o.AtOffset >= 0 && end-1 > o.AtOffset {
+				continue
+			}
+			if o.AtTime >= 0 {
+				ts, err := snapshotTimestamp(files.Snapshots[i])
+				if err != nil || ts > o.AtTime {
+					continue
+				}
+			}
+			if logStart >= 0 && end < logStart && i+1 < len(files.Snapshots) {
+				continue // the log does not reach back to this snapshot; a newer one is needed
+			}
+			snap = files.Snapshots[i]
+			break
+		}
+	}
+	next := int64(0)
+	stop := func(e *Entry) bool {
+		return o.AtOffset >= 0 && e.Offset > o.AtOffset || o.AtTime >= 0 && e.Timestamp > o.AtTime
+	}
+	if snap != "" {
+		im.Snapshot = snap
+		// A snapshot's records all count as at its end offset - 1.
+		if _, err := WalkFile(snap, func(e *Entry) error { im.Apply(e); return nil }); err != nil {
+			return nil, fmt.Errorf("%s: %w", snap, err)
+		}
+		if end, epoch, ok := ParseSnapshotName(filepath.Base(snap)); ok {
+			im.Offset, im.Epoch, next = end-1, epoch, end
+		}
+		if im.history != nil {
+			im.history.changes = nil // the snapshot is the starting state, not history
+		}
+	} else if logStart > 0 {
+		return nil, fmt.Errorf("%w: the log starts at offset %d and no snapshot covers the offsets before it", ErrNoMetadata, logStart)
+	}
+	for i, seg := range files.Segments {
+		if i+1 < len(files.Segments) && segmentBase(files.Segments[i+1]) <= next {
+			continue
+		}
+		done := false
+		st, err := WalkFile(seg, func(e *Entry) error {
+			if e.Offset < next {
+				return nil
+			}
+			if stop(e) {
+				done = true
+				return ErrStop
+			}
+			im.Apply(e)
+			return nil
+		})
+		if res.LogStart < 0 && st != nil {
+			res.LogStart = st.FirstOffset
+		}
+		if st != nil && st.NextOffset > res.LogEnd {
+			res.LogEnd = st.NextOffset
+		}
+		if err != nil && err != ErrStop {
+			return nil, fmt.Errorf("%s: %w", seg, err)
+		}
+		if done {
+			break
+		}
+	}
+	res.Image = im
+	if im.history != nil {
+		res.History = im.history.changes
+	}
+	return res, nil
+}
+
+// snapshotTimestamp reads a snapshot's SnapshotHeader
+// lastContainedLogTimestamp.
+func snapshotTimestamp(path string) (int64, error) {
+	ts := int64(-1)
+	_, err := WalkFile(path, func(e *Entry) error {
+		if e.Control != nil && e.Control.Type == ControlSnapshotHeader && e.Control.Data != nil {
+			ts = e.Control.Data.Int("lastContainedLogTimestamp", -1)
+		}
+		return ErrStop
+	})
+	if err != nil && err != ErrStop {
+		return -1, err
+	}
+	return ts, nil
+}

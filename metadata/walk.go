@@ -1,0 +1,136 @@
+package metadata
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/kseg/kseg/format"
+)
+
+// Entry is one record of a metadata log segment or snapshot, decoded.
+// Exactly one of Record and Control is set. Entries passed to a WalkFunc
+// are freshly allocated and may be retained.
+type Entry struct {
+	Offset      int64
+	Timestamp   int64
+	LeaderEpoch int32 // the batch's partitionLeaderEpoch (the Raft epoch)
+	BatchBase   int64
+	Record      *Record  // a metadata record (non-control batch)
+	Control     *Control // a KRaft control record (nil for other control types)
+	ControlType int16    // the control type when the batch is a control batch, else -1
+}
+
+// WalkFunc receives each entry in file order; a non-nil error stops the walk
+// and is returned.
+type WalkFunc func(e *Entry) error
+
+// WalkStats summarises one walked file.
+type WalkStats struct {
+	Batches       int64
+	Records       int64
+	Undecoded     int64 // records whose Record.Err or Control.Err is set
+	ValidBytes    int64
+	Size          int64
+	FirstOffset   int64 // -1 when the file holds no records
+	NextOffset    int64 // offset after the last record
+	LastEpoch     int32
+	LastTimestamp int64
+}
+
+// WalkFile decodes every record of a __cluster_metadata .log segment or a
+// .checkpoint snapshot (both are plain record-batch files: kafka
+// raft/src/main/java/org/apache/kafka/snapshot/Snapshots.java). Structural
+// corruption of the batch stream stops the walk and is returned
+// (*format.CorruptionError or *format.TruncatedError); undecodable record
+// bodies are not errors, they are reported in the entry.
+func WalkFile(path string, fn WalkFunc) (*WalkStats, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	return Walk(f, fi.Size(), filepath.Base(path), fn)
+}
+
+// Walk is WalkFile over an io.ReaderAt of size bytes; name is used in errors.
+func Walk(r io.ReaderAt, size int64, name string, fn WalkFunc) (*WalkStats, error) {
+	st := &WalkStats{Size: size, FirstOffset: -1}
+	br := format.NewBatchReader(r, size, format.ReaderOptions{File: name})
+	dec := format.NewRecordDecoder(format.DecoderOptions{File: name})
+	for {
+		b, err := br.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			st.ValidBytes = br.ValidBytes()
+			return st, err
+		}
+		st.Batches++
+		if !b.Valid {
+			st.ValidBytes = br.ValidBytes()
+			return st, &format.CorruptionError{File: name, Position: b.Position, Offset: b.BaseOffset, Reason: format.ReasonCRCMismatch,
+				Detail: fmt.Sprintf("stored 0x%08x != computed 0x%08x", b.CRC, b.ComputedCRC)}
+		}
+		if b.Magic < 2 {
+			return st, &format.CorruptionError{File: name, Position: b.Position, Offset: b.BaseOffset, Reason: format.ReasonBadMagic,
+				Detail: fmt.Sprintf("magic %d in a KRaft metadata file (only v2 is written)", b.Magic)}
+		}
+		if err := dec.Reset(b); err != nil {
+			return st, err
+		}
+		control := b.IsControl()
+		for {
+			rec, err := dec.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return st, err
+			}
+			st.Records++
+			e := &Entry{Offset: rec.Offset, Timestamp: rec.Timestamp, LeaderEpoch: b.PartitionLeaderEpoch, BatchBase: b.BaseOffset, ControlType: -1}
+			if control {
+				ctl, cerr := format.ParseControlRecord(rec.Key, rec.Value)
+				if cerr != nil {
+					st.Undecoded++
+					e.ControlType = -2
+				} else {
+					e.ControlType = ctl.RawType
+					if IsKRaftControl(ctl.RawType) {
+						e.Control, _ = DecodeControl(ctl.RawType, rec.Value)
+						if e.Control.Err != nil {
+							st.Undecoded++
+						}
+					}
+				}
+			} else {
+				e.Record, _ = DecodeRecord(rec.Value)
+				if e.Record.Err != nil {
+					st.Undecoded++
+				}
+			}
+			if st.FirstOffset < 0 {
+				st.FirstOffset = rec.Offset
+			}
+			st.NextOffset = rec.Offset + 1
+			st.LastEpoch = b.PartitionLeaderEpoch
+			st.LastTimestamp = rec.Timestamp
+			if err := fn(e); err != nil {
+				return st, err
+			}
+		}
+	}
+	st.ValidBytes = br.ValidBytes()
+	return st, nil
+}
+
+// ErrStop may be returned by a WalkFunc to end a walk early without error.
+var ErrStop = errors.New("kseg/metadata: stop")
