@@ -361,10 +361,8 @@ func (p *Partition) OffsetForTimestamp(ts int64) (int64, int64, error) {
 		return -1, -1, nil
 	}
 	if errors.Is(err, segment.ErrUnsupportedForMessageFormat) {
-		// Kafka answers UNSUPPORTED_FOR_MESSAGE_FORMAT (43); until the
-		// server maps segment.ErrUnsupportedForMessageFormat to it, answer
-		// "no such offset" rather than a storage error.
-		return -1, -1, nil
+		// Kafka answers UNSUPPORTED_FOR_MESSAGE_FORMAT (43).
+		return -1, -1, fmt.Errorf("%w: %w", server.ErrUnsupportedForMessageFormat, err)
 	}
 	if err != nil {
 		return -1, -1, err

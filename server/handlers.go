@@ -124,6 +124,8 @@ func errorCode(err error) int16 {
 		return protocol.ErrOffsetOutOfRange
 	case errors.Is(err, ErrReadOnly):
 		return protocol.ErrTopicAuthorizationFailed
+	case errors.Is(err, ErrUnsupportedForMessageFormat):
+		return protocol.ErrUnsupportedForMessageFmt
 	default:
 		return protocol.ErrKafkaStorageError
 	}

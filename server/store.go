@@ -6,12 +6,17 @@ import (
 )
 
 // Errors a Store or PartitionLog returns; the server maps them to Kafka error
-// codes (UNKNOWN_TOPIC_OR_PARTITION, OFFSET_OUT_OF_RANGE, and
+// codes (UNKNOWN_TOPIC_OR_PARTITION, OFFSET_OUT_OF_RANGE,
+// UNSUPPORTED_FOR_MESSAGE_FORMAT for a timestamp lookup in a magic 0 log, and
 // TOPIC_AUTHORIZATION_FAILED for writes to a read-only store).
 var (
 	ErrUnknownTopicOrPartition = errors.New("kseg/server: unknown topic or partition")
 	ErrOffsetOutOfRange        = errors.New("kseg/server: offset out of range")
 	ErrReadOnly                = errors.New("kseg/server: store is read-only")
+	// ErrUnsupportedForMessageFormat: ListOffsets by timestamp on a log whose
+	// newest batch is magic 0, which has no timestamps (Kafka's
+	// UnifiedLog.fetchOffsetByTimestamp answers UNSUPPORTED_FOR_MESSAGE_FORMAT).
+	ErrUnsupportedForMessageFormat = errors.New("kseg/server: unsupported for message format")
 )
 
 // TopicInfo names one topic and its partitions, sorted ascending.
