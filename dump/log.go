@@ -438,36 +438,53 @@ func (d *logDumper) appendRecordText(dst []byte, b *format.Batch, rec *format.Re
 				dst = append(dst, v...)
 			}
 		} else {
-			if rec.Key != nil {
-				prefix()
-				dst = append(dst, "key: "...)
-				dst = appendDecoded(dst, rec.Key, o.KeyDecoder, "")
-			}
-			if rec.Value != nil {
-				prefix()
-				dst = append(dst, "payload: "...)
-				dst = appendDecoded(dst, rec.Value, o.ValueDecoder, "")
-			}
-			if len(rec.Headers) > 0 {
-				prefix()
-				dst = append(dst, "headers: ["...)
-				for i, h := range rec.Headers {
-					if i > 0 {
-						dst = append(dst, ',')
-					}
-					dst = appendDecoded(dst, h.Key, DecodeString, ",=]")
-					if h.Value == nil {
-						dst = append(dst, "=null"...)
-					} else {
-						dst = append(dst, '=')
-						dst = appendDecoded(dst, h.Value, o.ValueDecoder, ",=]")
-					}
-				}
-				dst = append(dst, ']')
-			}
+			dst = appendRecordDataText(dst, wrote, rec.Key, rec.Value, rec.Headers, o.KeyDecoder, o.ValueDecoder)
 		}
 	}
 	return append(dst, '\n')
+}
+
+// appendRecordDataText appends a record's "key: … payload: … headers: […]"
+// parts (each only when present), separated by spaces; the first part is
+// preceded by "| " when nothing was written on the line yet (wrote false),
+// else by a space. dump --print-data-log and find share it.
+func appendRecordDataText(dst []byte, wrote bool, key, value []byte, headers []format.Header, kd, vd Decoder) []byte {
+	prefix := func() {
+		if !wrote {
+			dst = append(dst, "| "...)
+			wrote = true
+		} else {
+			dst = append(dst, ' ')
+		}
+	}
+	if key != nil {
+		prefix()
+		dst = append(dst, "key: "...)
+		dst = appendDecoded(dst, key, kd, "")
+	}
+	if value != nil {
+		prefix()
+		dst = append(dst, "payload: "...)
+		dst = appendDecoded(dst, value, vd, "")
+	}
+	if len(headers) > 0 {
+		prefix()
+		dst = append(dst, "headers: ["...)
+		for i, h := range headers {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendDecoded(dst, h.Key, DecodeString, ",=]")
+			if h.Value == nil {
+				dst = append(dst, "=null"...)
+			} else {
+				dst = append(dst, '=')
+				dst = appendDecoded(dst, h.Value, vd, ",=]")
+			}
+		}
+		dst = append(dst, ']')
+	}
+	return dst
 }
 
 func (d *logDumper) appendBatchJSON(dst []byte, b *format.Batch, position int64) []byte {
@@ -562,24 +579,10 @@ func (d *logDumper) appendRecordJSON(dst []byte, b *format.Batch, rec *format.Re
 			dst = append(dst, `,"decoded":`...)
 			dst = o.RecordFormatter.AppendJSON(dst, rec)
 		} else {
-			dst = append(dst, `,"key":`...)
-			dst = appendJSONDecoded(dst, rec.Key, rec.Key == nil, o.KeyDecoder, &d.scratch)
-			dst = append(dst, `,"payload":`...)
-			dst = appendJSONDecoded(dst, rec.Value, rec.Value == nil, o.ValueDecoder, &d.scratch)
+			dst = appendRecordKeyPayloadJSON(dst, rec.Key, rec.Value, o.KeyDecoder, o.ValueDecoder, &d.scratch)
 		}
 		if b.Magic >= 2 {
-			dst = append(dst, `,"headers":[`...)
-			for i, h := range rec.Headers {
-				if i > 0 {
-					dst = append(dst, ',')
-				}
-				dst = append(dst, `{"key":`...)
-				dst = appendJSONDecoded(dst, h.Key, false, DecodeString, &d.scratch)
-				dst = append(dst, `,"value":`...)
-				dst = appendJSONDecoded(dst, h.Value, h.Value == nil, o.ValueDecoder, &d.scratch)
-				dst = append(dst, '}')
-			}
-			dst = append(dst, ']')
+			dst = appendRecordHeadersJSON(dst, rec.Headers, o.ValueDecoder, &d.scratch)
 		}
 	} else if b.Magic >= 2 {
 		dst = append(dst, `,"headerKeys":[`...)
@@ -592,6 +595,31 @@ func (d *logDumper) appendRecordJSON(dst []byte, b *format.Batch, rec *format.Re
 		dst = append(dst, ']')
 	}
 	return append(dst, '}')
+}
+
+// appendRecordKeyPayloadJSON appends a record's `,"key":…,"payload":…`
+// members (null for null). dump --print-data-log --json and find share it.
+func appendRecordKeyPayloadJSON(dst []byte, key, value []byte, kd, vd Decoder, scratch *[]byte) []byte {
+	dst = append(dst, `,"key":`...)
+	dst = appendJSONDecoded(dst, key, key == nil, kd, scratch)
+	dst = append(dst, `,"payload":`...)
+	return appendJSONDecoded(dst, value, value == nil, vd, scratch)
+}
+
+// appendRecordHeadersJSON appends a record's `,"headers":[…]` member.
+func appendRecordHeadersJSON(dst []byte, headers []format.Header, vd Decoder, scratch *[]byte) []byte {
+	dst = append(dst, `,"headers":[`...)
+	for i, h := range headers {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"key":`...)
+		dst = appendJSONDecoded(dst, h.Key, false, DecodeString, scratch)
+		dst = append(dst, `,"value":`...)
+		dst = appendJSONDecoded(dst, h.Value, h.Value == nil, vd, scratch)
+		dst = append(dst, '}')
+	}
+	return append(dst, ']')
 }
 
 // WriteGaps writes DumpLogSegments' end-of-run stderr report for a log:
