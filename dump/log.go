@@ -34,6 +34,10 @@ type LogOptions struct {
 	// StartPosition, when > 0, starts reading at this byte position (an
 	// index lookup for --from-offset); it must be a batch boundary.
 	StartPosition int64
+	// Workers > 1 decodes and formats batches of a deep iteration on that
+	// many goroutines, writing in order: the output is byte-identical to the
+	// serial path (without a RecordFormatter, which stays serial).
+	Workers int
 }
 
 // RecordFormatter renders the key and value of a record for a special decoder.
@@ -128,7 +132,7 @@ func parseStartOffset(name string) (int64, string, bool) {
 }
 
 type logDumper struct {
-	w           *bufio.Writer
+	w           io.Writer // the bufio.Writer, or a parallel job's buffer
 	name        string
 	displayPath string
 	opts        LogOptions
@@ -136,6 +140,7 @@ type logDumper struct {
 	scratch     []byte
 	res         LogResult
 	lastOffset  int64
+	firstOffset int64 // first record offset seen (-1 none): joins parallel jobs' gap reports
 	dec         *format.RecordDecoder
 }
 
@@ -143,12 +148,17 @@ func newLogDumper(w *bufio.Writer, name, displayPath string, opts LogOptions) *l
 	if opts.PrintData || opts.RecordFormatter != nil {
 		opts.Deep = true
 	}
-	return &logDumper{w: w, name: name, displayPath: displayPath, opts: opts, lastOffset: -1,
+	return &logDumper{w: w, name: name, displayPath: displayPath, opts: opts, lastOffset: -1, firstOffset: -1,
 		dec: format.NewRecordDecoder(format.DecoderOptions{File: name, MaxDecompressedSize: opts.MaxDecompressed})}
 }
 
 func (d *logDumper) run(r io.ReaderAt, size int64) (*LogResult, error) {
 	o := d.opts
+	var p *pipeline
+	if o.Deep && o.Workers > 1 && o.RecordFormatter == nil {
+		p = d.startPipeline(o.Workers)
+		defer p.stop()
+	}
 	ropts := format.ReaderOptions{File: d.name, End: o.MaxBytes, Start: o.StartPosition}
 	br := format.NewBatchReader(r, size, ropts)
 	var position int64 = o.StartPosition // running sum, as DumpLogSegments prints
@@ -158,6 +168,12 @@ func (d *logDumper) run(r io.ReaderAt, size int64) (*LogResult, error) {
 			break
 		}
 		if err != nil {
+			if p != nil {
+				// Problems are written in order: after every batch before them.
+				if err := p.drain(); err != nil {
+					return &d.res, err
+				}
+			}
 			var ce *format.CorruptionError
 			var te *format.TruncatedError
 			switch {
@@ -186,10 +202,24 @@ func (d *logDumper) run(r io.ReaderAt, size int64) (*LogResult, error) {
 		if b.CRCChecked && !b.Valid {
 			d.res.InvalidBatches++
 		}
-		if err := d.batch(b, position); err != nil {
-			return &d.res, err
+		if p != nil && b.Raw != nil && b.Size() <= parallelMaxBatch {
+			p.add(b, position)
+		} else {
+			if p != nil {
+				if err := p.drain(); err != nil {
+					return &d.res, err
+				}
+			}
+			if err := d.batch(b, position); err != nil {
+				return &d.res, err
+			}
 		}
 		position += b.Size()
+	}
+	if p != nil {
+		if err := p.drain(); err != nil {
+			return &d.res, err
+		}
 	}
 	d.res.ValidBytes = br.ValidBytes()
 	return &d.res, nil
@@ -254,7 +284,9 @@ func (d *logDumper) batch(b *format.Batch, position int64) error {
 				break
 			}
 			d.res.Records++
-			if d.lastOffset >= 0 && rec.Offset != d.lastOffset+1 {
+			if d.lastOffset < 0 {
+				d.firstOffset = rec.Offset
+			} else if rec.Offset != d.lastOffset+1 {
 				if len(d.res.Gaps) < maxGaps {
 					d.res.Gaps = append(d.res.Gaps, OffsetGap{d.lastOffset, rec.Offset})
 				}
