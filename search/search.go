@@ -491,7 +491,8 @@ func (c *countingReaderAt) ReadAt(p []byte, pos int64) (int, error) {
 
 // headerWindow is the read window of a header-only walk: one v2 header (61
 // bytes; a legacy one is shorter), so a skipped batch costs one small read.
-const headerWindow = 64
+// (ReaderOptions.Buffer needs HeaderSizeUpToMagic+RecordBatchOverhead, 78.)
+const headerWindow = format.HeaderSizeUpToMagic + format.RecordBatchOverhead
 
 // searcher is one worker's state: a record decoder and buffers reused
 // across units. Not safe for concurrent use.
@@ -499,6 +500,8 @@ type searcher struct {
 	o    Options
 	dec  *format.RecordDecoder
 	body []byte
+	win  []byte // the read window, reused by every unit
+	hdr  []byte // the header-walk window
 	st   Stats
 }
 
@@ -625,9 +628,16 @@ func (s *searcher) walk(ctx context.Context, u *unit, r io.ReaderAt, size, start
 	if end < size {
 		ropts.End = end
 	}
-	headersOnly := o.headerSelective()
-	if headersOnly {
-		ropts.HeadersOnly, ropts.WindowSize = true, headerWindow
+	if o.headerSelective() {
+		if s.hdr == nil {
+			s.hdr = make([]byte, headerWindow)
+		}
+		ropts.HeadersOnly, ropts.Buffer = true, s.hdr
+	} else {
+		if s.win == nil {
+			s.win = make([]byte, format.DefaultWindowSize)
+		}
+		ropts.Buffer = s.win
 	}
 	br := format.NewBatchReader(r, size, ropts)
 	prevLast := int64(-1)
