@@ -582,7 +582,7 @@ func (s *searcher) unit(ctx context.Context, u *unit, out *emitter) error {
 	cr := &countingReaderAt{r: f.Log}
 	defer func() { s.st.BytesRead += cr.n }()
 	err = s.walk(ctx, u, cr, f.LogSize, start, end, aborts, out)
-	if err != nil && start > u.start && errors.Is(err, format.ErrCorrupt) {
+	if err != nil && start > u.start && (errors.Is(err, format.ErrCorrupt) || errors.Is(err, format.ErrTruncated)) {
 		// The index pointed somewhere that is not a batch: start over.
 		return s.walk(ctx, u, cr, f.LogSize, u.start, end, aborts, out)
 	}
@@ -661,14 +661,14 @@ func (s *searcher) walk(ctx context.Context, u *unit, r io.ReaderAt, size, start
 		if err != nil {
 			var te *format.TruncatedError
 			var ce *format.CorruptionError
+			if n == 0 && start > u.start && (errors.As(err, &te) || errors.As(err, &ce)) {
+				return err // the index start is no batch: unit retries from the start
+			}
 			switch {
 			case errors.As(err, &te):
 				s.problem("%s/%s: %v", u.part.name, u.seg.Name(), err)
 				return nil
 			case errors.As(err, &ce):
-				if n == 0 && start > u.start {
-					return err // let unit retry from the start
-				}
 				s.problem("%s/%s: %v", u.part.name, u.seg.Name(), err)
 				return nil
 			}

@@ -3,6 +3,8 @@ package search
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
+	"os"
 	"fmt"
 	"regexp"
 	"slices"
@@ -365,5 +367,57 @@ func TestEmitErrorStops(t *testing.T) {
 	})
 	if err != boom || n != 1 {
 		t.Fatalf("err=%v after %d calls", err, n)
+	}
+}
+
+// TestDamage: a CRC-damaged batch is searched anyway and reported, a torn
+// tail is reported, and an .index entry pointing into the middle of a batch
+// does not lose records (the walk starts over at the segment's start).
+func TestDamage(t *testing.T) {
+	dir := t.TempDir()
+	all := genPartition(t, dir, "d", 0, genSpec{magic: 2, segments: 1, batchesPerSeg: 30, recordsPerBatch: 5, codec: 0, noTwists: true})
+	seg := dir + "/d-0/00000000000000000000.log"
+	idx := dir + "/d-0/00000000000000000000.index"
+	// Point every index entry 3 bytes into a batch.
+	data, err := os.ReadFile(idx)
+	if err != nil || len(data) < 8 {
+		t.Fatalf("index: %v (%d bytes)", err, len(data))
+	}
+	for p := 4; p+4 <= len(data); p += 8 {
+		binary.BigEndian.PutUint32(data[p:], binary.BigEndian.Uint32(data[p:])+3)
+	}
+	if err := os.WriteFile(idx, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := NewOptions()
+	o.FromOffset = all[len(all)-10].offset
+	g, _ := runFind(t, []string{dir}, o)
+	if len(g) != 10 {
+		t.Fatalf("bad index: %d matches, want 10", len(g))
+	}
+	// Damage a value byte of a batch in the middle, and tear the tail.
+	raw, err := os.ReadFile(seg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := bytes.Index(raw[len(raw)/2:], []byte("-gamma"))
+	if at < 0 {
+		t.Fatal("no value to damage")
+	}
+	testutil.MustFlipBit(t, seg, int64(len(raw)/2+at+1), 5) // g -> G: the CRC no longer matches
+	f, err := os.OpenFile(seg, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 7})
+	f.Close()
+	o = NewOptions()
+	var n int
+	st, err := Find(context.Background(), []string{dir}, o, func(*Match) error { n++; return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.ProblemCount != 2 || n != len(all) {
+		t.Fatalf("%d matches of %d, problems %v", n, len(all), st.Problems)
 	}
 }
