@@ -20,6 +20,7 @@ func TestDependencyDirection(t *testing.T) {
 		"./index":   {"github.com/kseg/kseg/"},
 		"./segment": {"github.com/kseg/kseg/verify", "github.com/kseg/kseg/server", "github.com/kseg/kseg/appender"},
 		"./state":   {"github.com/kseg/kseg/segment", "github.com/kseg/kseg/format"},
+		"./search":  {"github.com/kseg/kseg/verify", "github.com/kseg/kseg/server", "github.com/kseg/kseg/appender"},
 	}
 	for pkg, extra := range cases {
 		out, err := exec.Command("go", "list", "-deps", pkg).CombinedOutput()

@@ -568,16 +568,19 @@ func (s *searcher) unit(ctx context.Context, u *unit, out *emitter) error {
 	if end == 0 || end > f.LogSize {
 		end = f.LogSize
 	}
-	if !o.NoIndex && u.whole {
+	if !o.NoIndex {
 		skip, pos, err := s.indexStart(f, u)
 		if err != nil {
 			return err
 		}
-		if skip {
-			s.st.SegmentsSkipped++
+		if skip || pos >= end && !u.whole {
+			if u.start == 0 {
+				s.st.SegmentsSkipped++
+			}
 			return nil
 		}
-		start = pos
+		// A range of a split segment starts at its own start or later.
+		start = max(start, pos)
 	}
 	cr := &countingReaderAt{r: f.Log}
 	defer func() { s.st.BytesRead += cr.n }()
@@ -771,11 +774,7 @@ func headerMayMatch(o *Options, b *format.Batch, aborts map[int64][]offsetRange)
 		return false
 	}
 	if o.Aborted {
-		first := b.BaseOffset
-		if b.Magic < 2 {
-			first = 0
-		}
-		if !abortedOverlap(aborts, b.ProducerID, first, b.LastOffset()) {
+		if !abortedOverlap(aborts, b.ProducerID, b.BaseOffset, b.LastOffset()) {
 			return false
 		}
 	}

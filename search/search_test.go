@@ -179,6 +179,13 @@ func TestFiltersKnownAnswers(t *testing.T) {
 					}
 				}
 			}
+			// Segments split into ranges at index positions.
+			o := NewOptions()
+			fc.set(&o)
+			o.Workers, o.Sort, o.SplitBytes = 3, true, 300
+			if g, _ := runFind(t, []string{dir}, o); !slices.Equal(g, want) {
+				t.Fatalf("split: got %d matches, want %d", len(g), len(want))
+			}
 		})
 	}
 	testutil.RequireUnchanged(t, dir, before)
