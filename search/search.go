@@ -644,12 +644,7 @@ func (s *searcher) walk(ctx context.Context, u *unit, r io.ReaderAt, size, start
 	}
 	br := format.NewBatchReader(r, size, ropts)
 	prevLast := int64(-1)
-	needle := o.Key
-	if needle == nil || len(o.Value) > len(needle) {
-		if o.Value != nil {
-			needle = o.Value
-		}
-	}
+	needle := o.needle()
 	for n := 0; ; n++ {
 		if n&63 == 0 && ctx.Err() != nil {
 			return nil
@@ -727,6 +722,28 @@ func firstTimestamp(b *format.Batch) (int64, bool) {
 		return b.MaxTimestamp, true
 	}
 	return 0, false
+}
+
+// needle returns the longest byte string every match must contain, for the
+// raw-bytes check of uncompressed batches: the --key/--value substrings and
+// the literal prefixes of the regular expressions (regexp.LiteralPrefix is
+// empty for case-folded patterns). Nil when there is none.
+func (o *Options) needle() []byte {
+	var n []byte
+	for _, c := range [][]byte{o.Key, o.Value, literalPrefix(o.KeyRegex), literalPrefix(o.ValueRegex)} {
+		if len(c) > len(n) {
+			n = c
+		}
+	}
+	return n
+}
+
+func literalPrefix(re *regexp.Regexp) []byte {
+	if re == nil {
+		return nil
+	}
+	p, _ := re.LiteralPrefix()
+	return []byte(p)
 }
 
 // recordsStart is where a batch's record bytes begin (after its header).
