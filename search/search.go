@@ -526,13 +526,14 @@ func (s *searcher) problem(format string, args ...any) {
 func (s *searcher) unit(ctx context.Context, u *unit, out *emitter) error {
 	o := &s.o
 	seg := u.seg
-	if u.whole || u.start == 0 {
-		// Offsets from file names: the segment holds [base, nextBase).
-		if o.ToOffset >= 0 && seg.BaseOffset > o.ToOffset ||
-			o.FromOffset >= 0 && u.nextBase >= 0 && u.nextBase <= o.FromOffset {
+	// Offsets from file names: the segment holds [base, nextBase). (A
+	// split segment is counted as skipped once, by its first range.)
+	if o.ToOffset >= 0 && seg.BaseOffset > o.ToOffset ||
+		o.FromOffset >= 0 && u.nextBase >= 0 && u.nextBase <= o.FromOffset {
+		if u.start == 0 {
 			s.st.SegmentsSkipped++
-			return nil
 		}
+		return nil
 	}
 	var aborts map[int64][]offsetRange
 	if o.Aborted {
@@ -553,7 +554,7 @@ func (s *searcher) unit(ctx context.Context, u *unit, out *emitter) error {
 			}
 		}
 		if !overlap {
-			if u.whole || u.start == 0 {
+			if u.start == 0 {
 				s.st.SegmentsSkipped++
 			}
 			return nil
