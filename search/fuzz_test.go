@@ -39,15 +39,19 @@ func FuzzFind(f *testing.F) {
 			o := NewOptions()
 			set(&o)
 			o.Workers, o.MaxDecompressed = 1, 1<<20
+			var bad *Match // t.Fatal must not run on Find's worker goroutines
 			_, err := Find(context.Background(), []string{dir}, o, func(m *Match) error {
 				if o.Key != nil && !contains(m.Key, o.Key) || o.FromOffset >= 0 && m.Offset < o.FromOffset ||
 					o.TimeFilter && m.Timestamp < o.FromTime || o.ProducerID >= 0 && m.ProducerID != o.ProducerID {
-					t.Fatalf("match %+v does not satisfy the filters", m)
+					bad = m
 				}
 				return nil
 			})
 			if err != nil {
 				t.Fatalf("error (not a problem report): %v", err)
+			}
+			if bad != nil {
+				t.Fatalf("match %+v does not satisfy the filters", bad)
 			}
 		}
 	})
