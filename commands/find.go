@@ -153,6 +153,9 @@ func findOptions(c *cli.Context) (search.Options, error) {
 	}
 	o.MaxResults, o.Sort, o.Workers, o.NoIndex, o.TimeOrdered = c.Int64("max-results"), c.Bool("sort"), c.Int("workers"), c.Bool("no-index"), c.Bool("time-ordered")
 	o.MaxDecompressed = int(min(c.Int64("max-decompressed-bytes"), math.MaxInt32))
+	if o.TimeFilter && o.FromTime > o.ToTime || o.ToOffset >= 0 && o.FromOffset > o.ToOffset {
+		return o, usagef("the --from bound is after the --to bound")
+	}
 	if o.MaxResults < 0 || o.Workers < 0 {
 		return o, usagef("--max-results and --workers must not be negative")
 	}

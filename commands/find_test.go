@@ -41,6 +41,7 @@ func TestFindSample(t *testing.T) {
 		{"find", "--from-time", "yesterday", sample},
 		{"find", "--key-regex", "(", sample},
 		{"find", "--value-decoder", "rot13", sample},
+		{"find", "--from-offset", "9", "--to-offset", "3", sample},
 		{"find"},
 	} {
 		if _, _, code := run(t, bad...); code != ExitUsage {
