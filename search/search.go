@@ -165,6 +165,7 @@ type partInfo struct {
 	topic string
 	part  int32
 	name  string
+	dir   string
 	segs  []*segment.Segment
 
 	once   sync.Once
@@ -177,7 +178,14 @@ type offsetRange struct{ first, last int64 }
 func (p *partInfo) loadAborts() (map[int64][]offsetRange, error) {
 	p.once.Do(func() {
 		p.aborts = map[int64][]offsetRange{}
-		for _, s := range p.segs {
+		// Every segment of the directory, not only those selected: the
+		// ABORT marker of a transaction may lie in a later segment.
+		part, err := segment.OpenPartition(p.dir)
+		if err != nil {
+			p.err = err
+			return
+		}
+		for _, s := range part.Segments {
 			if s.TxnIndex == "" {
 				continue
 			}
@@ -314,7 +322,7 @@ func collect(paths []string, o Options) ([]*partInfo, error) {
 			if t, pn, _, ok := segment.ParsePartitionDir(filepath.Base(dir)); ok {
 				topic, n = t, pn
 			}
-			p = &partInfo{topic: topic, part: n, name: filepath.Base(dir)}
+			p = &partInfo{topic: topic, part: n, name: filepath.Base(dir), dir: dir}
 			byDir[dir] = p
 			order = append(order, p)
 		}

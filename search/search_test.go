@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -13,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/kseg/kseg/internal/testutil"
+	"github.com/kseg/kseg/segment"
 )
 
 // genLogDir writes three topics, one per magic (m0, m1, m2), two partitions
@@ -426,5 +428,51 @@ func TestDamage(t *testing.T) {
 	}
 	if st.ProblemCount != 2 || n != len(all) {
 		t.Fatalf("%d matches of %d, problems %v", n, len(all), st.Problems)
+	}
+}
+
+// TestAbortedAcrossSegments: searching one segment file still sees aborted
+// transactions whose .txnindex entry (ABORT marker) is in a later segment.
+func TestAbortedAcrossSegments(t *testing.T) {
+	dir := t.TempDir()
+	all := genPartition(t, dir, "a", 0, genSpec{magic: 2, segments: 3, batchesPerSeg: 4, recordsPerBatch: 3, codec: 0})
+	// Move the first segment's .txnindex entries to the second segment's
+	// file, as when the marker was written after a roll.
+	first := dir + "/a-0/00000000000000000000.txnindex"
+	data, err := os.ReadFile(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	matches, _ := filepath.Glob(dir + "/a-0/*.txnindex")
+	sort.Strings(matches)
+	var second string
+	for _, m := range matches {
+		if m != first {
+			second = m
+			break
+		}
+	}
+	if second == "" {
+		t.Fatal("no second .txnindex")
+	}
+	prev, _ := os.ReadFile(second)
+	if err := os.WriteFile(second, append(prev, data...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(first); err != nil {
+		t.Fatal(err)
+	}
+	o := NewOptions()
+	o.Aborted = true
+	g, _ := runFind(t, []string{dir + "/a-0/00000000000000000000.log"}, o)
+	var want []got
+	secondBase, _, _ := segment.ParseFileName(filepath.Base(second))
+	for i := range all {
+		if all[i].aborted && all[i].offset < secondBase {
+			want = append(want, wantOf(&all[i]))
+		}
+	}
+	if len(want) == 0 || !slices.Equal(g, want) {
+		t.Fatalf("got %v, want %v", g, want)
 	}
 }
