@@ -3,9 +3,11 @@ package dump
 import (
 	"bytes"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/kseg/kseg/format"
@@ -155,5 +157,31 @@ func TestParallelDumpSample(t *testing.T) {
 		for name, o := range dumpVariants() {
 			t.Run(filepath.Base(filepath.Dir(p))+"/"+name, func(t *testing.T) { dumpBoth(t, p, o, 2) })
 		}
+	}
+}
+
+// TestParallelDumpCorpus: the same on every .log of the real-broker corpus.
+func TestParallelDumpCorpus(t *testing.T) {
+	const corpus = "../../shared/corpus"
+	if _, err := os.Stat(corpus); err != nil {
+		t.Skip("corpus absent")
+	}
+	var logs []string
+	filepath.WalkDir(corpus, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".log") {
+			logs = append(logs, p)
+		}
+		return nil
+	})
+	if len(logs) == 0 {
+		t.Fatal("no corpus segments")
+	}
+	o := dumpVariants()["print-json"]
+	for _, p := range logs {
+		dumpBoth(t, p, o, 2)
+	}
+	o = dumpVariants()["print"]
+	for _, p := range logs {
+		dumpBoth(t, p, o, 3)
 	}
 }
