@@ -2,6 +2,7 @@ package dump
 
 import (
 	"bytes"
+	"io"
 	"sync"
 
 	"github.com/kseg/kseg/format"
@@ -16,8 +17,9 @@ import (
 // and gap reports. Every piece of text is produced by the same logDumper
 // methods as on the serial path, so the output is byte-identical.
 //
-// Memory is bounded by the fixed set of jobs (2×workers+2): a job holds its
-// batches' bytes and their formatted output. Batches above parallelMaxBatch
+// Memory is bounded by the fixed set of jobs (2×workers+2), each holding its
+// batches' bytes, plus the formatted output: parallelOutputBudget for the
+// jobs ahead of the writer, and the output of the job it waits for. Batches above parallelMaxBatch
 // (which may decompress to the cap) and anything written between batches
 // (problems, the torn-tail line) go through the serial path after the
 // pipeline has drained, in order.
@@ -27,12 +29,20 @@ const parallelMaxBatch = 1 << 20
 // many small jobs).
 var parallelJobBytes = 256 << 10
 
+// parallelOutputBudget bounds the formatted output held by jobs that are not
+// the one the writer waits for: a worker formatting a later job waits while
+// the budget is used up (compressed batches can print far more than their
+// 256 KiB of input). The job the writer waits for always proceeds, so the
+// pipeline cannot stall. A variable so tests can force the waiting.
+var parallelOutputBudget int64 = 16 << 20
+
 type dumpJob struct {
 	raw       []byte
 	batches   []format.Batch // headers, Raw nil until the worker points it into raw
 	ends      []int          // end of each batch in raw
 	positions []int64
 	out       bytes.Buffer
+	seq       uint64
 	res       LogResult
 	first     int64 // first and last record offsets (-1: none)
 	last      int64
@@ -50,11 +60,36 @@ type pipeline struct {
 	writer  chan struct{}  // closed when the writer goroutine ends
 	werr    error          // first write error (read after the writer ended)
 	stopped bool
+	seqNext uint64
+
+	mu          sync.Mutex // guards head and outstanding
+	cond        *sync.Cond
+	head        uint64 // seq of the job the writer waits for
+	outstanding int64  // formatted bytes held by jobs not yet written
+}
+
+// jobWriter is a worker's io.Writer for one job: it appends to the job's
+// buffer within the output budget.
+type jobWriter struct {
+	p *pipeline
+	j *dumpJob
+}
+
+func (w jobWriter) Write(b []byte) (int, error) {
+	p := w.p
+	p.mu.Lock()
+	for w.j.seq != p.head && p.outstanding+int64(len(b)) > parallelOutputBudget {
+		p.cond.Wait()
+	}
+	p.outstanding += int64(len(b))
+	p.mu.Unlock()
+	return w.j.out.Write(b)
 }
 
 func (d *logDumper) startPipeline(workers int) *pipeline {
 	n := 2*workers + 2
 	p := &pipeline{d: d, free: make(chan *dumpJob, n), work: make(chan *dumpJob, n)}
+	p.cond = sync.NewCond(&p.mu)
 	for i := 0; i < n; i++ {
 		p.free <- &dumpJob{}
 	}
@@ -64,7 +99,7 @@ func (d *logDumper) startPipeline(workers int) *pipeline {
 		go func() {
 			defer p.wg.Done()
 			for j := range p.work {
-				wd.formatJob(j)
+				wd.formatJob(j, jobWriter{p, j})
 				close(j.done)
 			}
 		}()
@@ -79,8 +114,16 @@ func (p *pipeline) startWriter() {
 	go func(order chan *dumpJob, done chan struct{}) {
 		defer close(done)
 		for j := range order {
+			p.mu.Lock()
+			p.head = j.seq
+			p.cond.Broadcast()
+			p.mu.Unlock()
 			<-j.done
 			p.merge(j)
+			p.mu.Lock()
+			p.outstanding -= int64(j.out.Len())
+			p.cond.Broadcast()
+			p.mu.Unlock()
 			j.raw, j.batches, j.ends, j.positions = j.raw[:0], j.batches[:0], j.ends[:0], j.positions[:0]
 			j.out.Reset()
 			p.free <- j
@@ -143,6 +186,8 @@ func (p *pipeline) submit() {
 		return
 	}
 	p.cur = nil
+	p.seqNext++
+	j.seq = p.seqNext
 	j.done = make(chan struct{})
 	p.order <- j // capacities equal the number of jobs: never blocks
 	p.work <- j
@@ -173,8 +218,8 @@ func (p *pipeline) stop() {
 }
 
 // formatJob renders a job's batches into j.out with this worker's dumper.
-func (d *logDumper) formatJob(j *dumpJob) {
-	d.w = &j.out
+func (d *logDumper) formatJob(j *dumpJob, w io.Writer) {
+	d.w = w
 	d.res = LogResult{}
 	d.lastOffset, d.firstOffset = -1, -1
 	start := 0

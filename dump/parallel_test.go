@@ -69,9 +69,13 @@ func genDumpSegment(t *testing.T, magic int8, codec format.Compression, big, dam
 
 func dumpBoth(t *testing.T, path string, o LogOptions, workers int) {
 	t.Helper()
-	for _, jb := range []int{256 << 10, 3000} {
-		defer func(v int) { parallelJobBytes = v }(parallelJobBytes)
-		parallelJobBytes = jb
+	defer func(jb int, ob int64) { parallelJobBytes, parallelOutputBudget = jb, ob }(parallelJobBytes, parallelOutputBudget)
+	for _, c := range []struct {
+		jobBytes int
+		budget   int64
+	}{{256 << 10, 16 << 20}, {3000, 16 << 20}, {3000, 1}} {
+		// A 1-byte budget makes every job but the writer's wait.
+		parallelJobBytes, parallelOutputBudget = c.jobBytes, c.budget
 		dumpBothOnce(t, path, o, workers)
 	}
 }
