@@ -24,6 +24,7 @@ func TestDependencyDirection(t *testing.T) {
 		// rendering, verify or the server; kbin is primitives only.
 		"./metadata":      {"github.com/kseg/kseg/verify", "github.com/kseg/kseg/server", "github.com/kseg/kseg/appender"},
 		"./internal/kbin": {"github.com/kseg/kseg/"},
+		"./search":        {"github.com/kseg/kseg/verify", "github.com/kseg/kseg/server", "github.com/kseg/kseg/appender"},
 	}
 	for pkg, extra := range cases {
 		out, err := exec.Command("go", "list", "-deps", pkg).CombinedOutput()

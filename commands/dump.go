@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/kseg/kseg/dump"
@@ -39,6 +40,7 @@ func dumpCommand() *cli.Command {
 			&cli.Int64Flag{Name: "max-decompressed-bytes", Value: 128 << 20, Usage: "refuse batches that decompress to more than N bytes"},
 			&cli.BoolFlag{Name: "verify-index-only", Usage: "for .index/.timeindex: check entries against the .log, print findings only"},
 			&cli.BoolFlag{Name: "index-sanity-check", Usage: "for .index/.timeindex: run the broker's sanity rules plus kseg's"},
+			&cli.IntFlag{Name: "workers", Usage: "goroutines decoding and formatting batches of a deep iteration (0 = number of CPUs; 1 = serial); output is identical"},
 		},
 		Action: runDump,
 	}
@@ -65,6 +67,10 @@ func dumpLogOptions(c *cli.Context) (dump.LogOptions, error) {
 		ToOffset:           c.Int64("to-offset"),
 		MaxBytes:           c.Int64("max-bytes"),
 		MaxDecompressed:    int(c.Int64("max-decompressed-bytes")),
+		Workers:            c.Int("workers"),
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.NumCPU()
 	}
 	var err error
 	if o.KeyDecoder, err = dump.ParseDecoder(c.String("key-decoder")); err != nil {

@@ -36,6 +36,10 @@ type LogOptions struct {
 	// StartPosition, when > 0, starts reading at this byte position (an
 	// index lookup for --from-offset); it must be a batch boundary.
 	StartPosition int64
+	// Workers > 1 decodes and formats batches of a deep iteration on that
+	// many goroutines, writing in order: the output is byte-identical to the
+	// serial path (without a RecordFormatter, which stays serial).
+	Workers int
 }
 
 // RecordFormatter renders the key and value of a record for a special decoder.
@@ -143,7 +147,7 @@ func parseStartOffset(name string) (int64, string, bool) {
 }
 
 type logDumper struct {
-	w           *bufio.Writer
+	w           io.Writer // the bufio.Writer, or a parallel job's buffer
 	name        string
 	displayPath string
 	opts        LogOptions
@@ -151,6 +155,7 @@ type logDumper struct {
 	scratch     []byte
 	res         LogResult
 	lastOffset  int64
+	firstOffset int64 // first record offset seen (-1 none): joins parallel jobs' gap reports
 	dec         *format.RecordDecoder
 }
 
@@ -158,12 +163,17 @@ func newLogDumper(w *bufio.Writer, name, displayPath string, opts LogOptions) *l
 	if opts.PrintData || opts.RecordFormatter != nil {
 		opts.Deep = true
 	}
-	return &logDumper{w: w, name: name, displayPath: displayPath, opts: opts, lastOffset: -1,
+	return &logDumper{w: w, name: name, displayPath: displayPath, opts: opts, lastOffset: -1, firstOffset: -1,
 		dec: format.NewRecordDecoder(format.DecoderOptions{File: name, MaxDecompressedSize: opts.MaxDecompressed})}
 }
 
 func (d *logDumper) run(r io.ReaderAt, size int64) (*LogResult, error) {
 	o := d.opts
+	var p *pipeline
+	if o.Deep && o.Workers > 1 && o.RecordFormatter == nil {
+		p = d.startPipeline(o.Workers)
+		defer p.stop()
+	}
 	ropts := format.ReaderOptions{File: d.name, End: o.MaxBytes, Start: o.StartPosition}
 	br := format.NewBatchReader(r, size, ropts)
 	var position int64 = o.StartPosition // running sum, as DumpLogSegments prints
@@ -173,6 +183,12 @@ func (d *logDumper) run(r io.ReaderAt, size int64) (*LogResult, error) {
 			break
 		}
 		if err != nil {
+			if p != nil {
+				// Problems are written in order: after every batch before them.
+				if err := p.drain(); err != nil {
+					return &d.res, err
+				}
+			}
 			var ce *format.CorruptionError
 			var te *format.TruncatedError
 			switch {
@@ -201,10 +217,24 @@ func (d *logDumper) run(r io.ReaderAt, size int64) (*LogResult, error) {
 		if b.CRCChecked && !b.Valid {
 			d.res.InvalidBatches++
 		}
-		if err := d.batch(b, position); err != nil {
-			return &d.res, err
+		if p != nil && b.Raw != nil && b.Size() <= parallelMaxBatch {
+			p.add(b, position)
+		} else {
+			if p != nil {
+				if err := p.drain(); err != nil {
+					return &d.res, err
+				}
+			}
+			if err := d.batch(b, position); err != nil {
+				return &d.res, err
+			}
 		}
 		position += b.Size()
+	}
+	if p != nil {
+		if err := p.drain(); err != nil {
+			return &d.res, err
+		}
 	}
 	d.res.ValidBytes = br.ValidBytes()
 	return &d.res, nil
@@ -269,7 +299,9 @@ func (d *logDumper) batch(b *format.Batch, position int64) error {
 				break
 			}
 			d.res.Records++
-			if d.lastOffset >= 0 && rec.Offset != d.lastOffset+1 {
+			if d.lastOffset < 0 {
+				d.firstOffset = rec.Offset
+			} else if rec.Offset != d.lastOffset+1 {
 				if len(d.res.Gaps) < maxGaps {
 					d.res.Gaps = append(d.res.Gaps, OffsetGap{d.lastOffset, rec.Offset})
 				}
@@ -457,36 +489,53 @@ func (d *logDumper) appendRecordText(dst []byte, b *format.Batch, rec *format.Re
 				dst = append(dst, v...)
 			}
 		} else {
-			if rec.Key != nil {
-				prefix()
-				dst = append(dst, "key: "...)
-				dst = appendDecoded(dst, rec.Key, o.KeyDecoder, "")
-			}
-			if rec.Value != nil {
-				prefix()
-				dst = append(dst, "payload: "...)
-				dst = appendDecoded(dst, rec.Value, o.ValueDecoder, "")
-			}
-			if len(rec.Headers) > 0 {
-				prefix()
-				dst = append(dst, "headers: ["...)
-				for i, h := range rec.Headers {
-					if i > 0 {
-						dst = append(dst, ',')
-					}
-					dst = appendDecoded(dst, h.Key, DecodeString, ",=]")
-					if h.Value == nil {
-						dst = append(dst, "=null"...)
-					} else {
-						dst = append(dst, '=')
-						dst = appendDecoded(dst, h.Value, o.ValueDecoder, ",=]")
-					}
-				}
-				dst = append(dst, ']')
-			}
+			dst = appendRecordDataText(dst, wrote, rec.Key, rec.Value, rec.Headers, o.KeyDecoder, o.ValueDecoder)
 		}
 	}
 	return append(dst, '\n')
+}
+
+// appendRecordDataText appends a record's "key: … payload: … headers: […]"
+// parts (each only when present), separated by spaces; the first part is
+// preceded by "| " when nothing was written on the line yet (wrote false),
+// else by a space. dump --print-data-log and find share it.
+func appendRecordDataText(dst []byte, wrote bool, key, value []byte, headers []format.Header, kd, vd Decoder) []byte {
+	prefix := func() {
+		if !wrote {
+			dst = append(dst, "| "...)
+			wrote = true
+		} else {
+			dst = append(dst, ' ')
+		}
+	}
+	if key != nil {
+		prefix()
+		dst = append(dst, "key: "...)
+		dst = appendDecoded(dst, key, kd, "")
+	}
+	if value != nil {
+		prefix()
+		dst = append(dst, "payload: "...)
+		dst = appendDecoded(dst, value, vd, "")
+	}
+	if len(headers) > 0 {
+		prefix()
+		dst = append(dst, "headers: ["...)
+		for i, h := range headers {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendDecoded(dst, h.Key, DecodeString, ",=]")
+			if h.Value == nil {
+				dst = append(dst, "=null"...)
+			} else {
+				dst = append(dst, '=')
+				dst = appendDecoded(dst, h.Value, vd, ",=]")
+			}
+		}
+		dst = append(dst, ']')
+	}
+	return dst
 }
 
 func (d *logDumper) appendBatchJSON(dst []byte, b *format.Batch, position int64) []byte {
@@ -583,22 +632,10 @@ func (d *logDumper) appendRecordJSON(dst []byte, b *format.Batch, rec *format.Re
 			dst = append(dst, `,"decoded":`...)
 			dst = o.RecordFormatter.AppendJSON(dst, rec)
 		} else {
-			// Not valid UTF-8 under the string decoder: base64 with
-			// "keyEncoding"/"payloadEncoding":"base64" (appendJSONField).
-			dst = appendJSONField(append(dst, ','), "key", rec.Key, rec.Key == nil, o.KeyDecoder, &d.scratch)
-			dst = appendJSONField(append(dst, ','), "payload", rec.Value, rec.Value == nil, o.ValueDecoder, &d.scratch)
+			dst = appendRecordKeyPayloadJSON(dst, rec.Key, rec.Value, o.KeyDecoder, o.ValueDecoder, &d.scratch)
 		}
 		if b.Magic >= 2 {
-			dst = append(dst, `,"headers":[`...)
-			for i, h := range rec.Headers {
-				if i > 0 {
-					dst = append(dst, ',')
-				}
-				dst = appendJSONField(append(dst, '{'), "key", h.Key, false, DecodeString, &d.scratch)
-				dst = appendJSONField(append(dst, ','), "value", h.Value, h.Value == nil, o.ValueDecoder, &d.scratch)
-				dst = append(dst, '}')
-			}
-			dst = append(dst, ']')
+			dst = appendRecordHeadersJSON(dst, rec.Headers, o.ValueDecoder, &d.scratch)
 		}
 	} else if b.Magic >= 2 {
 		dst = d.appendHeaderKeys(dst, rec.Headers)
@@ -640,6 +677,29 @@ func (d *logDumper) appendHeaderKeys(dst []byte, hs []format.Header) []byte {
 		} else {
 			dst = append(dst, `"utf8"`...)
 		}
+	}
+	return append(dst, ']')
+}
+
+// appendRecordKeyPayloadJSON appends a record's `,"key":…,"payload":…`
+// members (null for null). Not valid UTF-8 under the string decoder: base64
+// with "keyEncoding"/"payloadEncoding":"base64" (appendJSONField). dump
+// --print-data-log --json and find share it.
+func appendRecordKeyPayloadJSON(dst []byte, key, value []byte, kd, vd Decoder, scratch *[]byte) []byte {
+	dst = appendJSONField(append(dst, ','), "key", key, key == nil, kd, scratch)
+	return appendJSONField(append(dst, ','), "payload", value, value == nil, vd, scratch)
+}
+
+// appendRecordHeadersJSON appends a record's `,"headers":[…]` member.
+func appendRecordHeadersJSON(dst []byte, headers []format.Header, vd Decoder, scratch *[]byte) []byte {
+	dst = append(dst, `,"headers":[`...)
+	for i, h := range headers {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendJSONField(append(dst, '{'), "key", h.Key, false, DecodeString, scratch)
+		dst = appendJSONField(append(dst, ','), "value", h.Value, h.Value == nil, vd, scratch)
+		dst = append(dst, '}')
 	}
 	return append(dst, ']')
 }
