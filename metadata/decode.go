@@ -66,7 +66,9 @@ type Record struct {
 // are reported in Record.Err (also returned) and the record is still
 // returned for display.
 func DecodeRecord(value []byte) (*Record, error) {
-	r := kbin.NewReader(value)
+	st := &decodeState{}
+	r := &st.main
+	r.Reset(value)
 	rec := &Record{Name: "UNKNOWN"}
 	rec.FrameVersion = int(r.Uvarint("frame version"))
 	// MetadataRecordSerde checks the frame version before reading further.
@@ -102,30 +104,44 @@ func DecodeRecord(value []byte) (*Record, error) {
 			Detail: fmt.Sprintf("%s version %d (this build knows %d-%d)", rec.Name, rec.Version, s.valid.lo, s.valid.hi)}
 		return rec, rec.Err
 	}
-	rec.Data, rec.Err = decodeBody(r, s, rec.Version, value[body:])
+	rec.Data, rec.Err = decodeBody(r, s, rec.Version, st)
 	if rec.Data == nil {
 		rec.Raw = slices.Clone(value[body:])
 	}
 	return rec, rec.Err
 }
 
-func decodeBody(r *kbin.Reader, s *schema, v int16, body []byte) (*Struct, error) {
-	d := decoder{r: r, flex: s.flexible.has(v), v: v}
-	st := d.structFields(s.fields)
+func decodeBody(r *kbin.Reader, s *schema, v int16, st *decodeState) (*Struct, error) {
+	if st == nil {
+		st = &decodeState{}
+	}
+	d := decoder{r: r, flex: s.flexible.has(v), v: v, st: st}
+	out := d.structFields(s.fields)
 	if err := r.Err(); err != nil {
 		ke := err.(*kbin.Error)
 		return nil, &DecodeError{Reason: ReasonBody, Position: ke.Position, Detail: err.Error(), Cause: err}
 	}
 	if n := r.Remaining(); n > 0 {
-		return st, &DecodeError{Reason: ReasonTrailingBytes, Position: r.Pos(), Detail: fmt.Sprintf("found %d byte(s) of garbage after %s", n, s.name)}
+		return out, &DecodeError{Reason: ReasonTrailingBytes, Position: r.Pos(), Detail: fmt.Sprintf("found %d byte(s) of garbage after %s", n, s.name)}
 	}
-	return st, nil
+	return out, nil
+}
+
+// decodeState holds one record's readers, so that decoding the tagged
+// fields of a record allocates nothing: each nesting level of tagged fields
+// gets its own sub-reader and decoder.
+type decodeState struct {
+	main kbin.Reader
+	subR [2]kbin.Reader
+	subD [2]decoder
 }
 
 type decoder struct {
-	r    *kbin.Reader
-	flex bool
-	v    int16
+	r        *kbin.Reader
+	st       *decodeState
+	tagDepth int
+	flex     bool
+	v        int16
 	// depth bounds nested structs; the schemas nest at most 3 deep, so a
 	// limit protects only against a bug, never against input.
 	depth int
@@ -157,7 +173,15 @@ func (d *decoder) structFields(fields []field) *Struct {
 			for i := range s.Fields {
 				f := s.Fields[i].spec
 				if f.tagged.has(d.v) && uint32(f.tag) == tag {
-					sub := decoder{r: kbin.NewReader(data), flex: d.flex, v: d.v, depth: d.depth}
+					var sub *decoder
+					if d.st != nil && d.tagDepth < len(d.st.subR) {
+						sr := &d.st.subR[d.tagDepth]
+						sr.Reset(data)
+						sub = &d.st.subD[d.tagDepth]
+						*sub = decoder{r: sr, st: d.st, tagDepth: d.tagDepth + 1, flex: d.flex, v: d.v, depth: d.depth}
+					} else {
+						sub = &decoder{r: kbin.NewReader(data), flex: d.flex, v: d.v, depth: d.depth}
+					}
 					val := sub.value(f, f.typ)
 					if err := sub.r.Err(); err != nil {
 						ke := err.(*kbin.Error)
@@ -204,8 +228,13 @@ func minSize(t ftype, flex bool) int {
 }
 
 func (d *decoder) value(f *field, t ftype) any {
+	return d.valueN(f, t, f.nullable.has(d.v))
+}
+
+// valueN reads one value of type t for field f; nullable is false for
+// array elements, which are never null.
+func (d *decoder) valueN(f *field, t ftype, nullable bool) any {
 	r := d.r
-	nullable := f.nullable.has(d.v)
 	switch t {
 	case tBool:
 		return r.Bool(f.name)
@@ -274,10 +303,8 @@ func (d *decoder) value(f *field, t ftype) any {
 			return nil
 		}
 		out := make([]any, 0, n)
-		elem := *f
-		elem.nullable = vr{-1, -2} // array elements are never null
 		for i := 0; i < n && r.Err() == nil; i++ {
-			out = append(out, d.value(&elem, f.elem))
+			out = append(out, d.valueN(f, f.elem, false))
 		}
 		return out
 	}

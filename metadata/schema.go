@@ -49,6 +49,10 @@ type field struct {
 	tag      int32
 	def      string
 	fields   []field // a tStruct's fields, or a tArray of tStruct's element fields
+	// defVal caches the default of a scalar or array field (parsed once
+	// at init; values are immutable, so it may be shared). nil for structs
+	// and null defaults.
+	defVal any
 }
 
 // schema is one message type: a metadata record (kind "metadata") or a
@@ -70,6 +74,7 @@ var (
 
 func init() {
 	for _, s := range generatedSchemas {
+		cacheDefaults(s.fields)
 		s.typeName = snakeUpper(s.name)
 		if s.kind == "metadata" {
 			recordSchemas[s.apiKey] = s
@@ -121,4 +126,14 @@ func RecordTypes() []RecordType {
 		}
 	}
 	return out
+}
+
+func cacheDefaults(fields []field) {
+	for i := range fields {
+		f := &fields[i]
+		if f.typ != tStruct {
+			f.defVal = parseDefault(f)
+		}
+		cacheDefaults(f.fields)
+	}
 }

@@ -151,6 +151,19 @@ func (s *Struct) Sub(name string) *Struct {
 // defaultValue is the value Kafka's generated class holds for a field never
 // set: the schema's "default", else 0/false/""/zero uuid/empty array.
 func defaultValue(f *field, v int16, flex bool) any {
+	if f.typ == tStruct {
+		if f.def == "null" {
+			return nil
+		}
+		return defaultStruct(f.fields, v, flex)
+	}
+	if f.defVal != nil {
+		return f.defVal
+	}
+	return parseDefault(f)
+}
+
+func parseDefault(f *field) any {
 	nullDef := f.def == "null"
 	switch f.typ {
 	case tBool:
@@ -184,11 +197,6 @@ func defaultValue(f *field, v int16, flex bool) any {
 			return nil
 		}
 		return []any{}
-	case tStruct:
-		if nullDef {
-			return nil
-		}
-		return defaultStruct(f.fields, v, flex)
 	}
 	return nil
 }
