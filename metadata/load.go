@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/kseg/kseg/format"
 )
 
 // Options selects the point in time Load replays to.
@@ -38,6 +40,10 @@ type Result struct {
 	// (-1 when there is no log).
 	LogStart, LogEnd int64
 	Dir              string
+	// TornTail is set when the last segment ends in a partial batch (a
+	// *format.TruncatedError): the image stops before it, as Kafka's log
+	// recovery would truncate it.
+	TornTail error
 }
 
 // ErrNoMetadata is returned when PATH holds no KRaft metadata log or snapshot.
@@ -191,6 +197,10 @@ func LoadFiles(files *Files, o Options) (*Result, error) {
 			res.LogEnd = st.NextOffset
 		}
 		if err != nil && err != ErrStop {
+			if errors.Is(err, format.ErrTruncated) && i == len(files.Segments)-1 {
+				res.TornTail = fmt.Errorf("%s: %w", seg, err)
+				break
+			}
 			return nil, fmt.Errorf("%s: %w", seg, err)
 		}
 		if done {
