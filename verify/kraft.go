@@ -193,7 +193,7 @@ func checkKRaftDir(logDir, mdir string, targets []Target, opts Options, sum *Sum
 	}
 	im := res.Image
 	mp := checkMetaPropertiesKRaft(rep, logDir, im)
-	checkQuorumState(rep, mdir, le, im)
+	checkQuorumState(rep, mdir, le, mp)
 	for _, t := range targets {
 		checkTopicID(rep, t, im, mp)
 	}
@@ -304,7 +304,7 @@ func uuidStrings(u []kbin.UUID) []string {
 // checkQuorumState: the quorum's epoch never goes backwards, so quorum-state
 // (written on every epoch change) must be at or above the log's last epoch,
 // and a known leader must be a voter.
-func checkQuorumState(rep *kraftReporter, mdir string, le *logEpochs, im *metadata.Image) {
+func checkQuorumState(rep *kraftReporter, mdir string, le *logEpochs, mp *state.MetaProperties) {
 	path := filepath.Join(mdir, "quorum-state")
 	if !fileExists(path) {
 		return
@@ -318,6 +318,12 @@ func checkQuorumState(rep *kraftReporter, mdir string, le *logEpochs, im *metada
 	if le.lastEpoch >= 0 && q.LeaderEpoch < le.lastEpoch {
 		rep.add(metadataPartition, path, newFinding(ReasonQuorumState, SeverityError, -1, -1, -1,
 			fmt.Sprintf("quorum-state leaderEpoch %d is below the log's last epoch %d: quorum-state is stale or from another node", q.LeaderEpoch, le.lastEpoch)))
+	}
+	// data_version 0 carries the cluster id (Kafka writes it once known;
+	// often ""): it must be meta.properties' cluster.id.
+	if q.ClusterID != "" && mp != nil && mp.ClusterID != "" && q.ClusterID != mp.ClusterID {
+		rep.add(metadataPartition, path, newFinding(ReasonQuorumState, SeverityError, -1, -1, -1,
+			fmt.Sprintf("quorum-state clusterId %s but meta.properties cluster.id %s: the metadata log belongs to another cluster", q.ClusterID, mp.ClusterID)))
 	}
 	if q.LeaderID >= 0 && len(q.CurrentVoters) > 0 {
 		ok := false

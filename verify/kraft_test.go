@@ -99,6 +99,9 @@ func TestKRaftChecks(t *testing.T) {
 		{"quorum-state not JSON", func(t *testing.T, d, _ string) {
 			os.WriteFile(filepath.Join(d, "__cluster_metadata-0", "quorum-state"), []byte(`{"leaderId":`), 0o644)
 		}, verify.ReasonQuorumState, verify.SeverityError, nil},
+		{"quorum-state of another cluster", func(t *testing.T, d, _ string) {
+			os.WriteFile(filepath.Join(d, "__cluster_metadata-0", "quorum-state"), []byte(`{"clusterId":"other","leaderId":100,"leaderEpoch":3,"votedId":-1,"appliedOffset":0,"currentVoters":[{"voterId":100}],"data_version":0}`), 0o644)
+		}, verify.ReasonQuorumState, verify.SeverityError, []string{"other", "test-cluster"}},
 		{"torn snapshot", func(t *testing.T, _, snap string) {
 			fi, _ := os.Stat(snap)
 			testutil.MustTruncate(t, snap, fi.Size()-1)
