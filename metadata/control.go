@@ -45,7 +45,8 @@ func DecodeControl(typ int16, value []byte) (*Control, error) {
 	}
 	c := &Control{Type: typ, Label: n.label}
 	s := controlSchemas[n.schema]
-	st := &decodeState{}
+	st := statePool.Get().(*decodeState)
+	defer st.release()
 	st.main.Reset(value)
 	c.Data, c.Err = decodeBody(&st.main, s, 0, st)
 	return c, c.Err

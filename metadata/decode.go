@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/kseg/kseg/internal/kbin"
 )
@@ -66,7 +67,8 @@ type Record struct {
 // are reported in Record.Err (also returned) and the record is still
 // returned for display.
 func DecodeRecord(value []byte) (*Record, error) {
-	st := &decodeState{}
+	st := statePool.Get().(*decodeState)
+	defer st.release()
 	r := &st.main
 	r.Reset(value)
 	rec := &Record{Name: "UNKNOWN"}
@@ -134,6 +136,15 @@ type decodeState struct {
 	main kbin.Reader
 	subR [2]kbin.Reader
 	subD [2]decoder
+}
+
+// statePool recycles decodeStates: nothing a decoded Record holds points
+// into one (strings and bytes are copied out of the input).
+var statePool = sync.Pool{New: func() any { return new(decodeState) }}
+
+func (st *decodeState) release() {
+	*st = decodeState{}
+	statePool.Put(st)
 }
 
 type decoder struct {
