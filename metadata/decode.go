@@ -250,17 +250,17 @@ func (d *decoder) valueN(f *field, t ftype, nullable bool) any {
 	case tBool:
 		return r.Bool(f.name)
 	case tInt8:
-		return int64(r.Int8(f.name))
+		return boxInt(int64(r.Int8(f.name)))
 	case tInt16:
-		return int64(r.Int16(f.name))
+		return boxInt(int64(r.Int16(f.name)))
 	case tUint16:
-		return int64(r.Uint16(f.name))
+		return boxInt(int64(r.Uint16(f.name)))
 	case tInt32:
-		return int64(r.Int32(f.name))
+		return boxInt(int64(r.Int32(f.name)))
 	case tUint32:
-		return int64(r.Uint32(f.name))
+		return boxInt(int64(r.Uint32(f.name)))
 	case tInt64:
-		return r.Int64(f.name)
+		return boxInt(r.Int64(f.name))
 	case tFloat64:
 		return r.Float64(f.name)
 	case tUUID:
@@ -321,4 +321,22 @@ func (d *decoder) valueN(f *field, t ftype, nullable bool) any {
 	}
 	r.Fail(r.Pos(), kbin.ReasonBadLength, f.name, "unsupported field type")
 	return nil
+}
+
+// boxes holds int64 values -16..4095 already converted to interfaces:
+// replicas, leaders, epochs and partition ids are small, and boxing an
+// int64 outside 0..255 otherwise allocates once per field per record.
+var boxes = func() []any {
+	b := make([]any, 4096+16)
+	for i := range b {
+		b[i] = int64(i - 16)
+	}
+	return b
+}()
+
+func boxInt(n int64) any {
+	if n >= -16 && n < 4096 {
+		return boxes[n+16]
+	}
+	return n
 }
