@@ -162,3 +162,27 @@ func TestKRaftCorpusClean(t *testing.T) {
 		}
 	}
 }
+
+// TestKRaftPartitionOnly: verifying one data partition checks its topic ID
+// against the image but not the metadata partition's own files.
+func TestKRaftPartitionOnly(t *testing.T) {
+	logDir, snap := kraftLogDir(t)
+	fi, _ := os.Stat(snap)
+	testutil.MustTruncate(t, snap, fi.Size()-1)
+	os.WriteFile(filepath.Join(logDir, "topic-0-0", "partition.metadata"), []byte("version: 0\ntopic_id: "+metadatatest.ID(7).String()+"\n"), 0o644)
+	var reasons []verify.Reason
+	_, err := verify.Verify(context.Background(), []string{filepath.Join(logDir, "topic-0-0")}, verify.Options{Workers: 1, OnFinding: func(f verify.Finding) {
+		reasons = append(reasons, f.Reason)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hasMismatch, hasSnapshot := false, false
+	for _, r := range reasons {
+		hasMismatch = hasMismatch || r == verify.ReasonTopicIDMismatch
+		hasSnapshot = hasSnapshot || r == verify.ReasonKRaftSnapshot
+	}
+	if !hasMismatch || hasSnapshot {
+		t.Fatalf("reasons %v", reasons)
+	}
+}
