@@ -146,3 +146,19 @@ func TestDecodeErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestJavaDouble: quota values print as Java's Double.toString, which is
+// what Jackson writes for a DoubleNode.
+func TestJavaDouble(t *testing.T) {
+	for _, tc := range []struct {
+		in   float64
+		want string
+	}{
+		{100, "100.0"}, {0.5, "0.5"}, {1048576, "1048576.0"}, {9999999, "9999999.0"}, {1e7, "1.0E7"},
+		{1.048576e7, "1.048576E7"}, {0.001, "0.001"}, {1e-4, "1.0E-4"}, {-2.5e10, "-2.5E10"}, {0, "0.0"},
+	} {
+		if got := string(appendJavaDouble(nil, tc.in)); got != tc.want {
+			t.Errorf("%v: got %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}
