@@ -10,7 +10,15 @@ package metadata
 // tagged fields come from the tagged section of flexible versions, and
 // untagged fields are read in declaration order.
 
-//go:generate sh -c "go run ./internal/schemagen -o schemas_gen.go $KAFKA_SCHEMAS/*.json"
+// To regenerate, put Kafka's schema JSON in one directory — every file of
+// metadata/src/main/resources/common/metadata/ plus LeaderChangeMessage,
+// SnapshotHeaderRecord, SnapshotFooterRecord, KRaftVersionRecord and
+// VotersRecord from clients/src/main/resources/common/message/ — and run
+// KAFKA_SCHEMAS=that/dir go generate ./metadata. The tables committed here
+// come from apache/kafka trunk of October 2024 (the Kafka 4.0 schemas) plus
+// ClearElrRecord (type 28, Kafka 4.1).
+//
+//go:generate sh -c "test -n \"$KAFKA_SCHEMAS\" || { echo set KAFKA_SCHEMAS >&2; exit 1; }; go run ./internal/schemagen -o schemas_gen.go $KAFKA_SCHEMAS/*.json"
 
 const maxVersion = 0x7fff
 
