@@ -15,8 +15,8 @@ package metadata
 // SnapshotHeaderRecord, SnapshotFooterRecord, KRaftVersionRecord and
 // VotersRecord from clients/src/main/resources/common/message/ — and run
 // KAFKA_SCHEMAS=that/dir go generate ./metadata. The tables committed here
-// come from apache/kafka trunk of October 2024 (the Kafka 4.0 schemas) plus
-// ClearElrRecord (type 28, Kafka 4.1).
+// come from apache/kafka trunk of October 2024 (on its way to 4.0) plus
+// ClearElrRecord (type 28, KIP-966, added after that snapshot).
 //
 //go:generate sh -c "test -n \"$KAFKA_SCHEMAS\" || { echo set KAFKA_SCHEMAS >&2; exit 1; }; go run ./internal/schemagen -o schemas_gen.go $KAFKA_SCHEMAS/*.json"
 
