@@ -171,6 +171,8 @@ func LoadFiles(files *Files, o Options) (*Result, error) {
 		if im.history != nil {
 			im.history.changes = nil // the snapshot is the starting state, not history
 		}
+	} else if len(files.Segments) == 0 {
+		return nil, fmt.Errorf("%w: no snapshot at or before the requested point and no log", ErrNoMetadata)
 	} else if logStart > 0 {
 		return nil, fmt.Errorf("%w: the log starts at offset %d and no snapshot covers the offsets before it", ErrNoMetadata, logStart)
 	}

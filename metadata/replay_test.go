@@ -2,6 +2,7 @@ package metadata_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -201,4 +202,25 @@ func dumpTopic(t *metadata.Topic) string {
 		s += fmt.Sprintf("\n  %#v", *t.Partitions[id])
 	}
 	return s
+}
+
+// TestSnapshotOnlyBeforeTarget: a snapshot alone cannot answer for an
+// offset before it.
+func TestSnapshotOnlyBeforeTarget(t *testing.T) {
+	dir := genLog(t, 2, 0)
+	o := metadata.DefaultOptions()
+	o.AtOffset = 30
+	at := load(t, dir, o)
+	snap, err := metadatatest.WriteSnapshot(dir, at, at.Epoch, at.Timestamp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.AtOffset = 10
+	if _, err := metadata.Load(snap, o); !errors.Is(err, metadata.ErrNoMetadata) {
+		t.Fatalf("err %v", err)
+	}
+	o.AtOffset = 30
+	if got := load(t, snap, o); got.Offset != 30 {
+		t.Fatalf("offset %d", got.Offset)
+	}
 }
