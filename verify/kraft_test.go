@@ -118,6 +118,9 @@ func TestKRaftChecks(t *testing.T) {
 		{"directory.id not registered", func(t *testing.T, d, _ string) {
 			os.WriteFile(filepath.Join(d, "meta.properties"), []byte("version=1\nnode.id=1\ncluster.id=x\ndirectory.id="+metadatatest.ID(5).String()+"\n"), 0o644)
 		}, verify.ReasonMetaPropertiesKRaft, verify.SeverityWarning, []string{metadatatest.ID(5).String()}},
+		{"replica assigned to another directory", func(t *testing.T, d, _ string) {
+			os.WriteFile(filepath.Join(d, "meta.properties"), []byte("version=1\nnode.id=1\ncluster.id=x\ndirectory.id="+metadatatest.ID(5).String()+"\n"), 0o644)
+		}, verify.ReasonPartitionDirectoryID, verify.SeverityWarning, []string{metadatatest.ID(601).String(), metadatatest.ID(5).String()}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
