@@ -181,7 +181,7 @@ func LoadFiles(files *Files, o Options) (*Result, error) {
 			continue
 		}
 		done := false
-		st, err := WalkFile(seg, func(e *Entry) error {
+		st, err := walkFileFrom(seg, next, func(e *Entry) error {
 			if e.Offset < next {
 				return nil
 			}

@@ -56,11 +56,30 @@ func WalkFile(path string, fn WalkFunc) (*WalkStats, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Walk(f, fi.Size(), filepath.Base(path), fn)
+	return walk(f, fi.Size(), filepath.Base(path), -1, fn)
+}
+
+// walkFileFrom is WalkFile that skips, without decoding their records, the
+// batches that end before offset from.
+func walkFileFrom(path string, from int64, fn WalkFunc) (*WalkStats, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	return walk(f, fi.Size(), filepath.Base(path), from, fn)
 }
 
 // Walk is WalkFile over an io.ReaderAt of size bytes; name is used in errors.
 func Walk(r io.ReaderAt, size int64, name string, fn WalkFunc) (*WalkStats, error) {
+	return walk(r, size, name, -1, fn)
+}
+
+func walk(r io.ReaderAt, size int64, name string, from int64, fn WalkFunc) (*WalkStats, error) {
 	st := &WalkStats{Size: size, FirstOffset: -1}
 	br := format.NewBatchReader(r, size, format.ReaderOptions{File: name})
 	dec := format.NewRecordDecoder(format.DecoderOptions{File: name})
@@ -78,6 +97,14 @@ func Walk(r io.ReaderAt, size int64, name string, fn WalkFunc) (*WalkStats, erro
 			st.ValidBytes = br.ValidBytes()
 			return st, &format.CorruptionError{File: name, Position: b.Position, Offset: b.BaseOffset, Reason: format.ReasonCRCMismatch,
 				Detail: fmt.Sprintf("stored 0x%08x != computed 0x%08x", b.CRC, b.ComputedCRC)}
+		}
+		if from >= 0 && b.LastOffset() < from {
+			if st.FirstOffset < 0 {
+				st.FirstOffset = b.BaseOffset
+			}
+			st.NextOffset = b.LastOffset() + 1
+			st.LastEpoch = b.PartitionLeaderEpoch
+			continue
 		}
 		if b.Magic < 2 {
 			return st, &format.CorruptionError{File: name, Position: b.Position, Offset: b.BaseOffset, Reason: format.ReasonBadMagic,
