@@ -313,6 +313,17 @@ func (d *decoder) valueN(f *field, t ftype, nullable bool) any {
 			}
 			return nil
 		}
+		if f.elem == tInt32 {
+			// The common case (replicas, ISR, ELR): one slice, no boxing.
+			ints := make([]int32, n)
+			for i := range ints {
+				ints[i] = r.Int32(f.name)
+			}
+			if r.Err() != nil {
+				return nil
+			}
+			return ints
+		}
 		out := make([]any, 0, n)
 		for i := 0; i < n && r.Err() == nil; i++ {
 			out = append(out, d.valueN(f, f.elem, false))
