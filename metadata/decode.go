@@ -67,29 +67,35 @@ type Record struct {
 // are reported in Record.Err (also returned) and the record is still
 // returned for display.
 func DecodeRecord(value []byte) (*Record, error) {
+	rec := &Record{}
+	return rec, decodeRecordInto(rec, value)
+}
+
+// decodeRecordInto is DecodeRecord into a caller-allocated Record.
+func decodeRecordInto(rec *Record, value []byte) error {
 	st := statePool.Get().(*decodeState)
 	defer st.release()
 	r := &st.main
 	r.Reset(value)
-	rec := &Record{Name: "UNKNOWN"}
+	*rec = Record{Name: "UNKNOWN"}
 	rec.FrameVersion = int(r.Uvarint("frame version"))
 	// MetadataRecordSerde checks the frame version before reading further.
 	if r.Err() == nil && rec.FrameVersion != 1 {
 		rec.Raw = slices.Clone(value)
 		rec.Err = &DecodeError{Reason: ReasonFrameVersion, Detail: fmt.Sprintf("frame version %d (only 1 is supported)", rec.FrameVersion)}
-		return rec, rec.Err
+		return rec.Err
 	}
 	typ := r.Uvarint("type")
 	ver := r.Uvarint("version")
 	if err := r.Err(); err != nil {
 		rec.Raw = slices.Clone(value)
 		rec.Err = &DecodeError{Reason: ReasonBody, Position: err.(*kbin.Error).Position, Detail: err.Error(), Cause: err}
-		return rec, rec.Err
+		return rec.Err
 	}
 	if typ > 0x7fff || ver > 0x7fff {
 		rec.Raw = slices.Clone(value)
 		rec.Err = &DecodeError{Reason: ReasonUnknownType, Detail: fmt.Sprintf("type %d version %d too large", typ, ver)}
-		return rec, rec.Err
+		return rec.Err
 	}
 	rec.Type, rec.Version = int16(typ), int16(ver)
 	body := r.Pos()
@@ -97,20 +103,20 @@ func DecodeRecord(value []byte) (*Record, error) {
 	if s == nil {
 		rec.Raw = slices.Clone(value[body:])
 		rec.Err = &DecodeError{Reason: ReasonUnknownType, Position: body, Detail: fmt.Sprintf("unknown metadata record type %d", rec.Type)}
-		return rec, rec.Err
+		return rec.Err
 	}
 	rec.Name = s.typeName
 	if !s.valid.has(rec.Version) {
 		rec.Raw = slices.Clone(value[body:])
 		rec.Err = &DecodeError{Reason: ReasonUnknownVersion, Position: body,
 			Detail: fmt.Sprintf("%s version %d (this build knows %d-%d)", rec.Name, rec.Version, s.valid.lo, s.valid.hi)}
-		return rec, rec.Err
+		return rec.Err
 	}
 	rec.Data, rec.Err = decodeBody(r, s, rec.Version, st)
 	if rec.Data == nil {
 		rec.Raw = slices.Clone(value[body:])
 	}
-	return rec, rec.Err
+	return rec.Err
 }
 
 func decodeBody(r *kbin.Reader, s *schema, v int16, st *decodeState) (*Struct, error) {

@@ -123,8 +123,20 @@ func walk(r io.ReaderAt, size int64, name string, from int64, fn WalkFunc) (*Wal
 				return st, err
 			}
 			st.Records++
-			e := &Entry{Offset: rec.Offset, Timestamp: rec.Timestamp, LeaderEpoch: b.PartitionLeaderEpoch, BatchBase: b.BaseOffset, ControlType: -1}
+			var e *Entry
 			if control {
+				e = &Entry{}
+			} else {
+				// One allocation for the entry and its record.
+				pair := &entryRecord{}
+				e, pair.e.Record = &pair.e, &pair.r
+			}
+			e.Offset, e.Timestamp, e.LeaderEpoch, e.BatchBase, e.ControlType = rec.Offset, rec.Timestamp, b.PartitionLeaderEpoch, b.BaseOffset, -1
+			if !control {
+				if decodeRecordInto(e.Record, rec.Value) != nil {
+					st.Undecoded++
+				}
+			} else {
 				ctl, cerr := format.ParseControlRecord(rec.Key, rec.Value)
 				if cerr != nil {
 					st.Undecoded++
@@ -137,11 +149,6 @@ func walk(r io.ReaderAt, size int64, name string, from int64, fn WalkFunc) (*Wal
 							st.Undecoded++
 						}
 					}
-				}
-			} else {
-				e.Record, _ = DecodeRecord(rec.Value)
-				if e.Record.Err != nil {
-					st.Undecoded++
 				}
 			}
 			if st.FirstOffset < 0 {
@@ -161,3 +168,8 @@ func walk(r io.ReaderAt, size int64, name string, from int64, fn WalkFunc) (*Wal
 
 // ErrStop may be returned by a WalkFunc to end a walk early without error.
 var ErrStop = errors.New("kseg/metadata: stop")
+
+type entryRecord struct {
+	e Entry
+	r Record
+}
