@@ -162,3 +162,35 @@ func TestJavaDouble(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordTypeNames: MetadataRecordType's enum names and ids, as
+// kafka-dump-log.sh prints them (MetadataRecordTypeGenerator:
+// toSnakeCase(name).toUpperCase()).
+func TestRecordTypeNames(t *testing.T) {
+	want := map[int16]string{
+		0: "REGISTER_BROKER_RECORD", 1: "UNREGISTER_BROKER_RECORD", 2: "TOPIC_RECORD", 3: "PARTITION_RECORD",
+		4: "CONFIG_RECORD", 5: "PARTITION_CHANGE_RECORD", 7: "FENCE_BROKER_RECORD", 8: "UNFENCE_BROKER_RECORD",
+		9: "REMOVE_TOPIC_RECORD", 10: "DELEGATION_TOKEN_RECORD", 11: "USER_SCRAM_CREDENTIAL_RECORD",
+		12: "FEATURE_LEVEL_RECORD", 14: "CLIENT_QUOTA_RECORD", 15: "PRODUCER_IDS_RECORD",
+		17: "BROKER_REGISTRATION_CHANGE_RECORD", 18: "ACCESS_CONTROL_ENTRY_RECORD",
+		19: "REMOVE_ACCESS_CONTROL_ENTRY_RECORD", 20: "NO_OP_RECORD", 21: "ZK_MIGRATION_STATE_RECORD",
+		22: "REMOVE_USER_SCRAM_CREDENTIAL_RECORD", 23: "BEGIN_TRANSACTION_RECORD", 24: "END_TRANSACTION_RECORD",
+		25: "ABORT_TRANSACTION_RECORD", 26: "REMOVE_DELEGATION_TOKEN_RECORD", 27: "REGISTER_CONTROLLER_RECORD",
+		28: "CLEAR_ELR_RECORD",
+	}
+	got := map[int16]string{}
+	for _, rt := range RecordTypes() {
+		got[rt.ID] = rt.Name
+	}
+	for id, name := range want {
+		if got[id] != name {
+			t.Errorf("type %d: got %q, want %q", id, got[id], name)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d types known, want %d: %v", len(got), len(want), got)
+	}
+	if s := snakeUpper("KRaftVersionRecord"); s != "KRAFT_VERSION_RECORD" {
+		t.Errorf("snakeUpper: %s", s)
+	}
+}
