@@ -151,6 +151,9 @@ func TestScenarioImage(t *testing.T) {
 	if len(im.Voters) != 1 || im.Voters[0].ID != 100 || len(im.Voters[0].Endpoints) != 1 || im.LeaderID != 100 {
 		t.Errorf("voters %+v leader %d", im.Voters, im.LeaderID)
 	}
+	if _, ok := im.Controllers[101]; ok || len(im.Controllers) != 1 {
+		t.Errorf("controllers %v: 101 was unregistered", im.Controllers)
+	}
 	if im.Configs[metadata.ConfigResource{Type: metadata.ResourceBroker, Name: "2"}] != nil {
 		t.Error("deleted broker config still present")
 	}

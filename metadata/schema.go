@@ -15,8 +15,11 @@ package metadata
 // SnapshotHeaderRecord, SnapshotFooterRecord, KRaftVersionRecord and
 // VotersRecord from clients/src/main/resources/common/message/ — and run
 // KAFKA_SCHEMAS=that/dir go generate ./metadata. The tables committed here
-// come from apache/kafka trunk of October 2024 (on its way to 4.0) plus
-// ClearElrRecord (type 28, KIP-966, added after that snapshot).
+// come from apache/kafka trunk of October 2024 (on its way to 4.0) plus two
+// types added to trunk later: ClearElrRecord (28, KIP-966) and
+// UnregisterControllerRecord (29). A version newer than these tables (e.g.
+// a RegisterBrokerRecord v4 of a later release) is shown as an unknown
+// version with its raw body, never fatal.
 //
 //go:generate sh -c "test -n \"$KAFKA_SCHEMAS\" || { echo set KAFKA_SCHEMAS >&2; exit 1; }; go run ./internal/schemagen -o schemas_gen.go $KAFKA_SCHEMAS/*.json"
 
