@@ -194,3 +194,25 @@ func TestRecordTypeNames(t *testing.T) {
 		t.Errorf("snakeUpper: %s", s)
 	}
 }
+
+// TestNewerTaggedOnlyVersion: a Kafka 4.3 RegisterBrokerRecord v4 whose new
+// tagged field this build has no schema for still decodes; the field is
+// shown as an unknown tag.
+func TestNewerTaggedOnlyVersion(t *testing.T) {
+	s := NewStruct("brokerId", 7, "brokerEpoch", int64(70), "fenced", false)
+	s.Unknown = []kbin.TaggedField{{Tag: 1, Data: []byte{2, 0xaa}}}
+	b, err := EncodeRecord(nil, 0, 4, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := DecodeRecord(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Data.Int("brokerId", -1) != 7 || len(rec.Data.Unknown) != 1 || rec.Data.Unknown[0].Tag != 1 {
+		t.Fatalf("got %s", rec.AppendJSON(nil))
+	}
+	if !bytes.Contains(rec.AppendJSON(nil), []byte(`"_unknownTaggedFields":[{"tag":1,"data":"Aqo="}]`)) {
+		t.Fatalf("unknown tag not shown: %s", rec.AppendJSON(nil))
+	}
+}

@@ -78,6 +78,16 @@ type schema struct {
 	typeName string // MetadataRecordType's enum name, e.g. TOPIC_RECORD
 }
 
+// taggedOnlyVersions extends types whose newer versions (Kafka 4.3, per its
+// MetadataVersion.registerBrokerRecordVersion and the 4.3 record reference)
+// add only a tagged field (CordonedLogDirs) this build has no schema for:
+// such records decode fully, and the new field is shown under
+// "_unknownTaggedFields" rather than the whole record being undecodable.
+var taggedOnlyVersions = map[string]int16{
+	"RegisterBrokerRecord":           4,
+	"BrokerRegistrationChangeRecord": 3,
+}
+
 var (
 	recordSchemas  = map[int16]*schema{}
 	controlSchemas = map[string]*schema{}
@@ -86,6 +96,9 @@ var (
 func init() {
 	for _, s := range generatedSchemas {
 		cacheDefaults(s.fields)
+		if v, ok := taggedOnlyVersions[s.name]; ok && s.valid.hi < v {
+			s.valid.hi = v
+		}
 		s.typeName = snakeUpper(s.name)
 		if s.kind == "metadata" {
 			recordSchemas[s.apiKey] = s
