@@ -148,9 +148,6 @@ func LoadFiles(files *Files, o Options) (*Result, error) {
 					continue
 				}
 			}
-			if logStart >= 0 && end < logStart && i+1 < len(files.Snapshots) {
-				continue // the log does not reach back to this snapshot; a newer one is needed
-			}
 			snap = files.Snapshots[i]
 			break
 		}
@@ -167,6 +164,10 @@ func LoadFiles(files *Files, o Options) (*Result, error) {
 		}
 		if end, epoch, ok := ParseSnapshotName(filepath.Base(snap)); ok {
 			im.Offset, im.Epoch, next = end-1, epoch, end
+		}
+		if logStart > next && (o.AtOffset < 0 || o.AtOffset >= next) {
+			return nil, fmt.Errorf("%w: snapshot %s ends at offset %d but the log starts at %d: offsets %d-%d are in neither",
+				ErrNoMetadata, filepath.Base(snap), next, logStart, next, logStart-1)
 		}
 		if im.history != nil {
 			im.history.changes = nil // the snapshot is the starting state, not history

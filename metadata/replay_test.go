@@ -227,3 +227,33 @@ func TestSnapshotOnlyBeforeTarget(t *testing.T) {
 		t.Fatalf("offset %d", got.Offset)
 	}
 }
+
+// TestSnapshotLogGap: a snapshot ending before the first log segment leaves
+// offsets in neither; the image cannot be built and Load says so.
+func TestSnapshotLogGap(t *testing.T) {
+	src := genLog(t, 2, 0)
+	o := metadata.DefaultOptions()
+	o.AtOffset = 29
+	at := load(t, src, o)
+	dir := filepath.Join(t.TempDir(), "__cluster_metadata-0")
+	if _, err := metadatatest.WriteSnapshot(dir, at, 1, at.Timestamp); err != nil {
+		t.Fatal(err)
+	}
+	w, err := metadatatest.Create(filepath.Join(dir, "00000000000000000100.log"), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Batch(metadatatest.Rec(20, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := metadata.Load(dir, metadata.DefaultOptions()); !errors.Is(err, metadata.ErrNoMetadata) {
+		t.Fatalf("err %v", err)
+	}
+	// The snapshot's own point is still answerable.
+	if got := load(t, dir, o); got.Offset != 29 {
+		t.Fatalf("offset %d", got.Offset)
+	}
+}
