@@ -1,10 +1,13 @@
 package commands
 
 import (
+	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/kseg/kseg/dump"
+	"github.com/kseg/kseg/format"
 	"github.com/kseg/kseg/metadata"
 	"github.com/urfave/cli/v2"
 )
@@ -57,14 +60,24 @@ func runMetadata(c *cli.Context) error {
 	}
 	res, err := metadata.Load(c.Args().First(), o)
 	if err != nil {
+		if errors.Is(err, format.ErrCorrupt) || errors.Is(err, format.ErrTruncated) {
+			fmt.Fprintf(c.App.ErrWriter, "kseg: %v\n", err)
+			return ErrFindings
+		}
 		return err
 	}
 	w := c.App.Writer
 	switch {
 	case o.History != nil:
-		return dump.WriteHistory(w, res.History, c.Bool("json"))
+		err = dump.WriteHistory(w, res.History, c.Bool("json"))
 	case c.Bool("json"):
-		return dump.WriteImageJSON(w, res)
+		err = dump.WriteImageJSON(w, res)
+	default:
+		err = dump.WriteImageText(w, res)
 	}
-	return dump.WriteImageText(w, res)
+	if err == nil && res.TornTail != nil {
+		fmt.Fprintf(c.App.ErrWriter, "kseg: %v: the image stops before the torn tail (Kafka's recovery truncates it)\n", res.TornTail)
+		return ErrFindings
+	}
+	return err
 }

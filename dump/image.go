@@ -113,7 +113,11 @@ func WriteImageText(w io.Writer, res *metadata.Result) error {
 	rows = rows[:0]
 	for _, r := range sortedResources(im.Configs) {
 		for _, k := range sortedKeys(im.Configs[r]) {
-			rows = append(rows, []string{metadata.ConfigResourceTypeName(r.Type), r.Name, k, im.Configs[r][k]})
+			name := r.Name
+			if name == "" {
+				name = "<default>" // the cluster-wide default (ConfigResource with an empty name)
+			}
+			rows = append(rows, []string{metadata.ConfigResourceTypeName(r.Type), name, k, im.Configs[r][k]})
 		}
 	}
 	fmt.Fprintln(w, "\nConfigs")

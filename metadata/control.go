@@ -2,8 +2,6 @@ package metadata
 
 import (
 	"fmt"
-
-	"github.com/kseg/kseg/internal/kbin"
 )
 
 // Control record types of KRaft (clients/src/main/java/org/apache/kafka/
@@ -47,8 +45,10 @@ func DecodeControl(typ int16, value []byte) (*Control, error) {
 	}
 	c := &Control{Type: typ, Label: n.label}
 	s := controlSchemas[n.schema]
-	r := kbin.NewReader(value)
-	c.Data, c.Err = decodeBody(r, s, 0, value)
+	st := statePool.Get().(*decodeState)
+	defer st.release()
+	st.main.Reset(value)
+	c.Data, c.Err = decodeBody(&st.main, s, 0, st)
 	return c, c.Err
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/kseg/kseg/internal/kbin"
 )
@@ -66,26 +67,35 @@ type Record struct {
 // are reported in Record.Err (also returned) and the record is still
 // returned for display.
 func DecodeRecord(value []byte) (*Record, error) {
-	r := kbin.NewReader(value)
-	rec := &Record{Name: "UNKNOWN"}
+	rec := &Record{}
+	return rec, decodeRecordInto(rec, value)
+}
+
+// decodeRecordInto is DecodeRecord into a caller-allocated Record.
+func decodeRecordInto(rec *Record, value []byte) error {
+	st := statePool.Get().(*decodeState)
+	defer st.release()
+	r := &st.main
+	r.Reset(value)
+	*rec = Record{Name: "UNKNOWN"}
 	rec.FrameVersion = int(r.Uvarint("frame version"))
 	// MetadataRecordSerde checks the frame version before reading further.
 	if r.Err() == nil && rec.FrameVersion != 1 {
 		rec.Raw = slices.Clone(value)
 		rec.Err = &DecodeError{Reason: ReasonFrameVersion, Detail: fmt.Sprintf("frame version %d (only 1 is supported)", rec.FrameVersion)}
-		return rec, rec.Err
+		return rec.Err
 	}
 	typ := r.Uvarint("type")
 	ver := r.Uvarint("version")
 	if err := r.Err(); err != nil {
 		rec.Raw = slices.Clone(value)
 		rec.Err = &DecodeError{Reason: ReasonBody, Position: err.(*kbin.Error).Position, Detail: err.Error(), Cause: err}
-		return rec, rec.Err
+		return rec.Err
 	}
 	if typ > 0x7fff || ver > 0x7fff {
 		rec.Raw = slices.Clone(value)
 		rec.Err = &DecodeError{Reason: ReasonUnknownType, Detail: fmt.Sprintf("type %d version %d too large", typ, ver)}
-		return rec, rec.Err
+		return rec.Err
 	}
 	rec.Type, rec.Version = int16(typ), int16(ver)
 	body := r.Pos()
@@ -93,39 +103,62 @@ func DecodeRecord(value []byte) (*Record, error) {
 	if s == nil {
 		rec.Raw = slices.Clone(value[body:])
 		rec.Err = &DecodeError{Reason: ReasonUnknownType, Position: body, Detail: fmt.Sprintf("unknown metadata record type %d", rec.Type)}
-		return rec, rec.Err
+		return rec.Err
 	}
 	rec.Name = s.typeName
 	if !s.valid.has(rec.Version) {
 		rec.Raw = slices.Clone(value[body:])
 		rec.Err = &DecodeError{Reason: ReasonUnknownVersion, Position: body,
 			Detail: fmt.Sprintf("%s version %d (this build knows %d-%d)", rec.Name, rec.Version, s.valid.lo, s.valid.hi)}
-		return rec, rec.Err
+		return rec.Err
 	}
-	rec.Data, rec.Err = decodeBody(r, s, rec.Version, value[body:])
+	rec.Data, rec.Err = decodeBody(r, s, rec.Version, st)
 	if rec.Data == nil {
 		rec.Raw = slices.Clone(value[body:])
 	}
-	return rec, rec.Err
+	return rec.Err
 }
 
-func decodeBody(r *kbin.Reader, s *schema, v int16, body []byte) (*Struct, error) {
-	d := decoder{r: r, flex: s.flexible.has(v), v: v}
-	st := d.structFields(s.fields)
+func decodeBody(r *kbin.Reader, s *schema, v int16, st *decodeState) (*Struct, error) {
+	if st == nil {
+		st = &decodeState{}
+	}
+	d := decoder{r: r, flex: s.flexible.has(v), v: v, st: st}
+	out := d.structFields(s.fields)
 	if err := r.Err(); err != nil {
 		ke := err.(*kbin.Error)
 		return nil, &DecodeError{Reason: ReasonBody, Position: ke.Position, Detail: err.Error(), Cause: err}
 	}
 	if n := r.Remaining(); n > 0 {
-		return st, &DecodeError{Reason: ReasonTrailingBytes, Position: r.Pos(), Detail: fmt.Sprintf("found %d byte(s) of garbage after %s", n, s.name)}
+		return out, &DecodeError{Reason: ReasonTrailingBytes, Position: r.Pos(), Detail: fmt.Sprintf("found %d byte(s) of garbage after %s", n, s.name)}
 	}
-	return st, nil
+	return out, nil
+}
+
+// decodeState holds one record's readers, so that decoding the tagged
+// fields of a record allocates nothing: each nesting level of tagged fields
+// gets its own sub-reader and decoder.
+type decodeState struct {
+	main kbin.Reader
+	subR [2]kbin.Reader
+	subD [2]decoder
+}
+
+// statePool recycles decodeStates: nothing a decoded Record holds points
+// into one (strings and bytes are copied out of the input).
+var statePool = sync.Pool{New: func() any { return new(decodeState) }}
+
+func (st *decodeState) release() {
+	*st = decodeState{}
+	statePool.Put(st)
 }
 
 type decoder struct {
-	r    *kbin.Reader
-	flex bool
-	v    int16
+	r        *kbin.Reader
+	st       *decodeState
+	tagDepth int
+	flex     bool
+	v        int16
 	// depth bounds nested structs; the schemas nest at most 3 deep, so a
 	// limit protects only against a bug, never against input.
 	depth int
@@ -157,7 +190,15 @@ func (d *decoder) structFields(fields []field) *Struct {
 			for i := range s.Fields {
 				f := s.Fields[i].spec
 				if f.tagged.has(d.v) && uint32(f.tag) == tag {
-					sub := decoder{r: kbin.NewReader(data), flex: d.flex, v: d.v, depth: d.depth}
+					var sub *decoder
+					if d.st != nil && d.tagDepth < len(d.st.subR) {
+						sr := &d.st.subR[d.tagDepth]
+						sr.Reset(data)
+						sub = &d.st.subD[d.tagDepth]
+						*sub = decoder{r: sr, st: d.st, tagDepth: d.tagDepth + 1, flex: d.flex, v: d.v, depth: d.depth}
+					} else {
+						sub = &decoder{r: kbin.NewReader(data), flex: d.flex, v: d.v, depth: d.depth}
+					}
 					val := sub.value(f, f.typ)
 					if err := sub.r.Err(); err != nil {
 						ke := err.(*kbin.Error)
@@ -204,23 +245,28 @@ func minSize(t ftype, flex bool) int {
 }
 
 func (d *decoder) value(f *field, t ftype) any {
+	return d.valueN(f, t, f.nullable.has(d.v))
+}
+
+// valueN reads one value of type t for field f; nullable is false for
+// array elements, which are never null.
+func (d *decoder) valueN(f *field, t ftype, nullable bool) any {
 	r := d.r
-	nullable := f.nullable.has(d.v)
 	switch t {
 	case tBool:
 		return r.Bool(f.name)
 	case tInt8:
-		return int64(r.Int8(f.name))
+		return boxInt(int64(r.Int8(f.name)))
 	case tInt16:
-		return int64(r.Int16(f.name))
+		return boxInt(int64(r.Int16(f.name)))
 	case tUint16:
-		return int64(r.Uint16(f.name))
+		return boxInt(int64(r.Uint16(f.name)))
 	case tInt32:
-		return int64(r.Int32(f.name))
+		return boxInt(int64(r.Int32(f.name)))
 	case tUint32:
-		return int64(r.Uint32(f.name))
+		return boxInt(int64(r.Uint32(f.name)))
 	case tInt64:
-		return r.Int64(f.name)
+		return boxInt(r.Int64(f.name))
 	case tFloat64:
 		return r.Float64(f.name)
 	case tUUID:
@@ -273,14 +319,41 @@ func (d *decoder) value(f *field, t ftype) any {
 			}
 			return nil
 		}
+		if f.elem == tInt32 {
+			// The common case (replicas, ISR, ELR): one slice, no boxing.
+			ints := make([]int32, n)
+			for i := range ints {
+				ints[i] = r.Int32(f.name)
+			}
+			if r.Err() != nil {
+				return nil
+			}
+			return ints
+		}
 		out := make([]any, 0, n)
-		elem := *f
-		elem.nullable = vr{-1, -2} // array elements are never null
 		for i := 0; i < n && r.Err() == nil; i++ {
-			out = append(out, d.value(&elem, f.elem))
+			out = append(out, d.valueN(f, f.elem, false))
 		}
 		return out
 	}
 	r.Fail(r.Pos(), kbin.ReasonBadLength, f.name, "unsupported field type")
 	return nil
+}
+
+// boxes holds int64 values -16..4095 already converted to interfaces:
+// replicas, leaders, epochs and partition ids are small, and boxing an
+// int64 outside 0..255 otherwise allocates once per field per record.
+var boxes = func() []any {
+	b := make([]any, 4096+16)
+	for i := range b {
+		b[i] = int64(i - 16)
+	}
+	return b
+}()
+
+func boxInt(n int64) any {
+	if n >= -16 && n < 4096 {
+		return boxes[n+16]
+	}
+	return n
 }

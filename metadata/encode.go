@@ -114,6 +114,13 @@ func (e *encoder) value(dst []byte, f *field, t ftype, val any) []byte {
 		}
 		return e.structFields(dst, f.fields, st)
 	case tArray:
+		if ints, ok := val.([]int32); ok {
+			dst = kbin.AppendLength(dst, e.flex, true, len(ints))
+			for _, x := range ints {
+				dst = e.value(dst, f, f.elem, int64(x))
+			}
+			return dst
+		}
 		a, ok := val.([]any)
 		if !ok {
 			return kbin.AppendLength(dst, e.flex, true, -1)

@@ -403,6 +403,8 @@ func (im *Image) apply(e *Entry) {
 	case "REGISTER_CONTROLLER_RECORD":
 		c := &Controller{ID: int32(d.Int("controllerId", -1)), IncarnationID: d.UUID("incarnationId"), Endpoints: endpoints(d.Structs("endPoints"))}
 		im.Controllers[c.ID] = c
+	case "UNREGISTER_CONTROLLER_RECORD":
+		delete(im.Controllers, int32(d.Int("controllerId", -1)))
 	case "PRODUCER_IDS_RECORD":
 		im.ProducerIDs = &ProducerIDs{BrokerID: int32(d.Int("brokerId", -1)), BrokerEpoch: d.Int("brokerEpoch", -1), NextProducerID: d.Int("nextProducerId", -1)}
 	case "ACCESS_CONTROL_ENTRY_RECORD":

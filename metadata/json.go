@@ -102,6 +102,15 @@ func appendValueJSON(dst []byte, val any, v int16) []byte {
 		return appendJSONString(dst, x.String())
 	case *Struct:
 		return appendStructJSON(dst, x, v)
+	case []int32:
+		dst = append(dst, '[')
+		for i, e := range x {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = strconv.AppendInt(dst, int64(e), 10)
+		}
+		return append(dst, ']')
 	case []any:
 		dst = append(dst, '[')
 		for i, e := range x {

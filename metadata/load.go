@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/kseg/kseg/format"
 )
 
 // Options selects the point in time Load replays to.
@@ -38,6 +40,10 @@ type Result struct {
 	// (-1 when there is no log).
 	LogStart, LogEnd int64
 	Dir              string
+	// TornTail is set when the last segment ends in a partial batch (a
+	// *format.TruncatedError): the image stops before it, as Kafka's log
+	// recovery would truncate it.
+	TornTail error
 }
 
 // ErrNoMetadata is returned when PATH holds no KRaft metadata log or snapshot.
@@ -142,9 +148,6 @@ func LoadFiles(files *Files, o Options) (*Result, error) {
 					continue
 				}
 			}
-			if logStart >= 0 && end < logStart && i+1 < len(files.Snapshots) {
-				continue // the log does not reach back to this snapshot; a newer one is needed
-			}
 			snap = files.Snapshots[i]
 			break
 		}
@@ -162,9 +165,15 @@ func LoadFiles(files *Files, o Options) (*Result, error) {
 		if end, epoch, ok := ParseSnapshotName(filepath.Base(snap)); ok {
 			im.Offset, im.Epoch, next = end-1, epoch, end
 		}
+		if logStart > next && (o.AtOffset < 0 || o.AtOffset >= next) {
+			return nil, fmt.Errorf("%w: snapshot %s ends at offset %d but the log starts at %d: offsets %d-%d are in neither",
+				ErrNoMetadata, filepath.Base(snap), next, logStart, next, logStart-1)
+		}
 		if im.history != nil {
 			im.history.changes = nil // the snapshot is the starting state, not history
 		}
+	} else if len(files.Segments) == 0 {
+		return nil, fmt.Errorf("%w: no snapshot at or before the requested point and no log", ErrNoMetadata)
 	} else if logStart > 0 {
 		return nil, fmt.Errorf("%w: the log starts at offset %d and no snapshot covers the offsets before it", ErrNoMetadata, logStart)
 	}
@@ -173,7 +182,7 @@ func LoadFiles(files *Files, o Options) (*Result, error) {
 			continue
 		}
 		done := false
-		st, err := WalkFile(seg, func(e *Entry) error {
+		st, err := walkFileFrom(seg, next, func(e *Entry) error {
 			if e.Offset < next {
 				return nil
 			}
@@ -191,6 +200,10 @@ func LoadFiles(files *Files, o Options) (*Result, error) {
 			res.LogEnd = st.NextOffset
 		}
 		if err != nil && err != ErrStop {
+			if errors.Is(err, format.ErrTruncated) && i == len(files.Segments)-1 {
+				res.TornTail = fmt.Errorf("%s: %w", seg, err)
+				break
+			}
 			return nil, fmt.Errorf("%s: %w", seg, err)
 		}
 		if done {

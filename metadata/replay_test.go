@@ -2,6 +2,7 @@ package metadata_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -150,6 +151,9 @@ func TestScenarioImage(t *testing.T) {
 	if len(im.Voters) != 1 || im.Voters[0].ID != 100 || len(im.Voters[0].Endpoints) != 1 || im.LeaderID != 100 {
 		t.Errorf("voters %+v leader %d", im.Voters, im.LeaderID)
 	}
+	if _, ok := im.Controllers[101]; ok || len(im.Controllers) != 1 {
+		t.Errorf("controllers %v: 101 was unregistered", im.Controllers)
+	}
 	if im.Configs[metadata.ConfigResource{Type: metadata.ResourceBroker, Name: "2"}] != nil {
 		t.Error("deleted broker config still present")
 	}
@@ -201,4 +205,55 @@ func dumpTopic(t *metadata.Topic) string {
 		s += fmt.Sprintf("\n  %#v", *t.Partitions[id])
 	}
 	return s
+}
+
+// TestSnapshotOnlyBeforeTarget: a snapshot alone cannot answer for an
+// offset before it.
+func TestSnapshotOnlyBeforeTarget(t *testing.T) {
+	dir := genLog(t, 2, 0)
+	o := metadata.DefaultOptions()
+	o.AtOffset = 30
+	at := load(t, dir, o)
+	snap, err := metadatatest.WriteSnapshot(dir, at, at.Epoch, at.Timestamp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.AtOffset = 10
+	if _, err := metadata.Load(snap, o); !errors.Is(err, metadata.ErrNoMetadata) {
+		t.Fatalf("err %v", err)
+	}
+	o.AtOffset = 30
+	if got := load(t, snap, o); got.Offset != 30 {
+		t.Fatalf("offset %d", got.Offset)
+	}
+}
+
+// TestSnapshotLogGap: a snapshot ending before the first log segment leaves
+// offsets in neither; the image cannot be built and Load says so.
+func TestSnapshotLogGap(t *testing.T) {
+	src := genLog(t, 2, 0)
+	o := metadata.DefaultOptions()
+	o.AtOffset = 29
+	at := load(t, src, o)
+	dir := filepath.Join(t.TempDir(), "__cluster_metadata-0")
+	if _, err := metadatatest.WriteSnapshot(dir, at, 1, at.Timestamp); err != nil {
+		t.Fatal(err)
+	}
+	w, err := metadatatest.Create(filepath.Join(dir, "00000000000000000100.log"), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Batch(metadatatest.Rec(20, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := metadata.Load(dir, metadata.DefaultOptions()); !errors.Is(err, metadata.ErrNoMetadata) {
+		t.Fatalf("err %v", err)
+	}
+	// The snapshot's own point is still answerable.
+	if got := load(t, dir, o); got.Offset != 29 {
+		t.Fatalf("offset %d", got.Offset)
+	}
 }

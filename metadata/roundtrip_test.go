@@ -146,3 +146,73 @@ func TestDecodeErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestJavaDouble: quota values print as Java's Double.toString, which is
+// what Jackson writes for a DoubleNode.
+func TestJavaDouble(t *testing.T) {
+	for _, tc := range []struct {
+		in   float64
+		want string
+	}{
+		{100, "100.0"}, {0.5, "0.5"}, {1048576, "1048576.0"}, {9999999, "9999999.0"}, {1e7, "1.0E7"},
+		{1.048576e7, "1.048576E7"}, {0.001, "0.001"}, {1e-4, "1.0E-4"}, {-2.5e10, "-2.5E10"}, {0, "0.0"},
+	} {
+		if got := string(appendJavaDouble(nil, tc.in)); got != tc.want {
+			t.Errorf("%v: got %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestRecordTypeNames: MetadataRecordType's enum names and ids, as
+// kafka-dump-log.sh prints them (MetadataRecordTypeGenerator:
+// toSnakeCase(name).toUpperCase()).
+func TestRecordTypeNames(t *testing.T) {
+	want := map[int16]string{
+		0: "REGISTER_BROKER_RECORD", 1: "UNREGISTER_BROKER_RECORD", 2: "TOPIC_RECORD", 3: "PARTITION_RECORD",
+		4: "CONFIG_RECORD", 5: "PARTITION_CHANGE_RECORD", 7: "FENCE_BROKER_RECORD", 8: "UNFENCE_BROKER_RECORD",
+		9: "REMOVE_TOPIC_RECORD", 10: "DELEGATION_TOKEN_RECORD", 11: "USER_SCRAM_CREDENTIAL_RECORD",
+		12: "FEATURE_LEVEL_RECORD", 14: "CLIENT_QUOTA_RECORD", 15: "PRODUCER_IDS_RECORD",
+		17: "BROKER_REGISTRATION_CHANGE_RECORD", 18: "ACCESS_CONTROL_ENTRY_RECORD",
+		19: "REMOVE_ACCESS_CONTROL_ENTRY_RECORD", 20: "NO_OP_RECORD", 21: "ZK_MIGRATION_STATE_RECORD",
+		22: "REMOVE_USER_SCRAM_CREDENTIAL_RECORD", 23: "BEGIN_TRANSACTION_RECORD", 24: "END_TRANSACTION_RECORD",
+		25: "ABORT_TRANSACTION_RECORD", 26: "REMOVE_DELEGATION_TOKEN_RECORD", 27: "REGISTER_CONTROLLER_RECORD",
+		28: "CLEAR_ELR_RECORD", 29: "UNREGISTER_CONTROLLER_RECORD",
+	}
+	got := map[int16]string{}
+	for _, rt := range RecordTypes() {
+		got[rt.ID] = rt.Name
+	}
+	for id, name := range want {
+		if got[id] != name {
+			t.Errorf("type %d: got %q, want %q", id, got[id], name)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d types known, want %d: %v", len(got), len(want), got)
+	}
+	if s := snakeUpper("KRaftVersionRecord"); s != "KRAFT_VERSION_RECORD" {
+		t.Errorf("snakeUpper: %s", s)
+	}
+}
+
+// TestNewerTaggedOnlyVersion: a Kafka 4.3 RegisterBrokerRecord v4 whose new
+// tagged field this build has no schema for still decodes; the field is
+// shown as an unknown tag.
+func TestNewerTaggedOnlyVersion(t *testing.T) {
+	s := NewStruct("brokerId", 7, "brokerEpoch", int64(70), "fenced", false)
+	s.Unknown = []kbin.TaggedField{{Tag: 1, Data: []byte{2, 0xaa}}}
+	b, err := EncodeRecord(nil, 0, 4, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := DecodeRecord(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Data.Int("brokerId", -1) != 7 || len(rec.Data.Unknown) != 1 || rec.Data.Unknown[0].Tag != 1 {
+		t.Fatalf("got %s", rec.AppendJSON(nil))
+	}
+	if !bytes.Contains(rec.AppendJSON(nil), []byte(`"_unknownTaggedFields":[{"tag":1,"data":"Aqo="}]`)) {
+		t.Fatalf("unknown tag not shown: %s", rec.AppendJSON(nil))
+	}
+}

@@ -10,7 +10,18 @@ package metadata
 // tagged fields come from the tagged section of flexible versions, and
 // untagged fields are read in declaration order.
 
-//go:generate sh -c "go run ./internal/schemagen -o schemas_gen.go $KAFKA_SCHEMAS/*.json"
+// To regenerate, put Kafka's schema JSON in one directory — every file of
+// metadata/src/main/resources/common/metadata/ plus LeaderChangeMessage,
+// SnapshotHeaderRecord, SnapshotFooterRecord, KRaftVersionRecord and
+// VotersRecord from clients/src/main/resources/common/message/ — and run
+// KAFKA_SCHEMAS=that/dir go generate ./metadata. The tables committed here
+// come from apache/kafka trunk of October 2024 (on its way to 4.0) plus two
+// types added to trunk later: ClearElrRecord (28, KIP-966) and
+// UnregisterControllerRecord (29). A version newer than these tables (e.g.
+// a RegisterBrokerRecord v4 of a later release) is shown as an unknown
+// version with its raw body, never fatal.
+//
+//go:generate sh -c "test -n \"$KAFKA_SCHEMAS\" || { echo set KAFKA_SCHEMAS >&2; exit 1; }; go run ./internal/schemagen -o schemas_gen.go $KAFKA_SCHEMAS/*.json"
 
 const maxVersion = 0x7fff
 
@@ -49,6 +60,10 @@ type field struct {
 	tag      int32
 	def      string
 	fields   []field // a tStruct's fields, or a tArray of tStruct's element fields
+	// defVal caches the default of a scalar or array field (parsed once
+	// at init; values are immutable, so it may be shared). nil for structs
+	// and null defaults.
+	defVal any
 }
 
 // schema is one message type: a metadata record (kind "metadata") or a
@@ -63,6 +78,16 @@ type schema struct {
 	typeName string // MetadataRecordType's enum name, e.g. TOPIC_RECORD
 }
 
+// taggedOnlyVersions extends types whose newer versions (Kafka 4.3, per its
+// MetadataVersion.registerBrokerRecordVersion and the 4.3 record reference)
+// add only a tagged field (CordonedLogDirs) this build has no schema for:
+// such records decode fully, and the new field is shown under
+// "_unknownTaggedFields" rather than the whole record being undecodable.
+var taggedOnlyVersions = map[string]int16{
+	"RegisterBrokerRecord":           4,
+	"BrokerRegistrationChangeRecord": 3,
+}
+
 var (
 	recordSchemas  = map[int16]*schema{}
 	controlSchemas = map[string]*schema{}
@@ -70,6 +95,10 @@ var (
 
 func init() {
 	for _, s := range generatedSchemas {
+		cacheDefaults(s.fields)
+		if v, ok := taggedOnlyVersions[s.name]; ok && s.valid.hi < v {
+			s.valid.hi = v
+		}
 		s.typeName = snakeUpper(s.name)
 		if s.kind == "metadata" {
 			recordSchemas[s.apiKey] = s
@@ -121,4 +150,14 @@ func RecordTypes() []RecordType {
 		}
 	}
 	return out
+}
+
+func cacheDefaults(fields []field) {
+	for i := range fields {
+		f := &fields[i]
+		if f.typ != tStruct {
+			f.defVal = parseDefault(f)
+		}
+		cacheDefaults(f.fields)
+	}
 }

@@ -302,4 +302,10 @@ var generatedSchemas = []*schema{
 			{name: "topicName", typ: tString, elem: 0, versions: vr{0, maxVersion}, nullable: vr{-1, -2}, tagged: vr{-1, -2}, tag: -1, def: ""},
 		},
 	},
+	{ // UnregisterControllerRecord.json
+		apiKey: 29, name: "UnregisterControllerRecord", kind: "metadata", valid: vr{0, 0}, flexible: vr{0, maxVersion},
+		fields: []field{
+			{name: "controllerId", typ: tInt32, elem: 0, versions: vr{0, maxVersion}, nullable: vr{-1, -2}, tagged: vr{-1, -2}, tag: -1, def: ""},
+		},
+	},
 }

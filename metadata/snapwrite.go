@@ -7,8 +7,8 @@ import (
 )
 
 // NewStruct builds a Struct from name/value pairs for EncodeRecord. Integer
-// values of any width become int64; []int32, []kbin.UUID, []string and
-// []*Struct become []any; a nil *string is null.
+// values of any width become int64; []int32 stays (nil is null);
+// []kbin.UUID, []string and []*Struct become []any; a nil *string is null.
 func NewStruct(kv ...any) *Struct {
 	s := &Struct{}
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -38,11 +38,7 @@ func normalize(v any) any {
 		if x == nil {
 			return nil
 		}
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = int64(e)
-		}
-		return out
+		return x
 	case []kbin.UUID:
 		if x == nil {
 			return nil

@@ -11,8 +11,8 @@ import (
 // wire hold their default) and any tagged fields this build does not know.
 //
 // Field values are: bool; int64 for every integer type; float64; string;
-// []byte (a copy); kbin.UUID; []any for arrays; *Struct; or nil for a null
-// string, bytes, array or struct. A Struct owns its memory and is immutable
+// []byte (a copy); kbin.UUID; []int32 for int32 arrays and []any for other
+// arrays; *Struct; or nil for a null string, bytes, array or struct. A Struct owns its memory and is immutable
 // once returned.
 type Struct struct {
 	Fields  []Field
@@ -89,9 +89,13 @@ func (s *Struct) Float(name string) float64 {
 	return f
 }
 
-// Ints returns an integer array field; nil when absent or null.
+// Ints returns an integer array field; nil when absent or null. The slice
+// is the Struct's own: do not modify it.
 func (s *Struct) Ints(name string) []int32 {
 	v, _ := s.Get(name)
+	if ints, ok := v.([]int32); ok {
+		return ints
+	}
 	a, ok := v.([]any)
 	if !ok {
 		return nil
@@ -151,6 +155,19 @@ func (s *Struct) Sub(name string) *Struct {
 // defaultValue is the value Kafka's generated class holds for a field never
 // set: the schema's "default", else 0/false/""/zero uuid/empty array.
 func defaultValue(f *field, v int16, flex bool) any {
+	if f.typ == tStruct {
+		if f.def == "null" {
+			return nil
+		}
+		return defaultStruct(f.fields, v, flex)
+	}
+	if f.defVal != nil {
+		return f.defVal
+	}
+	return parseDefault(f)
+}
+
+func parseDefault(f *field) any {
 	nullDef := f.def == "null"
 	switch f.typ {
 	case tBool:
@@ -183,12 +200,10 @@ func defaultValue(f *field, v int16, flex bool) any {
 		if nullDef {
 			return nil
 		}
-		return []any{}
-	case tStruct:
-		if nullDef {
-			return nil
+		if f.elem == tInt32 {
+			return []int32{}
 		}
-		return defaultStruct(f.fields, v, flex)
+		return []any{}
 	}
 	return nil
 }
@@ -213,6 +228,9 @@ func isDefault(f *field, val any, v int16, flex bool) bool {
 	case tArray:
 		if d == nil {
 			return val == nil
+		}
+		if ints, ok := val.([]int32); ok {
+			return len(ints) == 0
 		}
 		a, ok := val.([]any)
 		return ok && len(a) == 0

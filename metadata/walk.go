@@ -56,11 +56,30 @@ func WalkFile(path string, fn WalkFunc) (*WalkStats, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Walk(f, fi.Size(), filepath.Base(path), fn)
+	return walk(f, fi.Size(), filepath.Base(path), -1, fn)
+}
+
+// walkFileFrom is WalkFile that skips, without decoding their records, the
+// batches that end before offset from.
+func walkFileFrom(path string, from int64, fn WalkFunc) (*WalkStats, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	return walk(f, fi.Size(), filepath.Base(path), from, fn)
 }
 
 // Walk is WalkFile over an io.ReaderAt of size bytes; name is used in errors.
 func Walk(r io.ReaderAt, size int64, name string, fn WalkFunc) (*WalkStats, error) {
+	return walk(r, size, name, -1, fn)
+}
+
+func walk(r io.ReaderAt, size int64, name string, from int64, fn WalkFunc) (*WalkStats, error) {
 	st := &WalkStats{Size: size, FirstOffset: -1}
 	br := format.NewBatchReader(r, size, format.ReaderOptions{File: name})
 	dec := format.NewRecordDecoder(format.DecoderOptions{File: name})
@@ -79,6 +98,14 @@ func Walk(r io.ReaderAt, size int64, name string, fn WalkFunc) (*WalkStats, erro
 			return st, &format.CorruptionError{File: name, Position: b.Position, Offset: b.BaseOffset, Reason: format.ReasonCRCMismatch,
 				Detail: fmt.Sprintf("stored 0x%08x != computed 0x%08x", b.CRC, b.ComputedCRC)}
 		}
+		if from >= 0 && b.LastOffset() < from {
+			if st.FirstOffset < 0 {
+				st.FirstOffset = b.BaseOffset
+			}
+			st.NextOffset = b.LastOffset() + 1
+			st.LastEpoch = b.PartitionLeaderEpoch
+			continue
+		}
 		if b.Magic < 2 {
 			return st, &format.CorruptionError{File: name, Position: b.Position, Offset: b.BaseOffset, Reason: format.ReasonBadMagic,
 				Detail: fmt.Sprintf("magic %d in a KRaft metadata file (only v2 is written)", b.Magic)}
@@ -96,8 +123,20 @@ func Walk(r io.ReaderAt, size int64, name string, fn WalkFunc) (*WalkStats, erro
 				return st, err
 			}
 			st.Records++
-			e := &Entry{Offset: rec.Offset, Timestamp: rec.Timestamp, LeaderEpoch: b.PartitionLeaderEpoch, BatchBase: b.BaseOffset, ControlType: -1}
+			var e *Entry
 			if control {
+				e = &Entry{}
+			} else {
+				// One allocation for the entry and its record.
+				pair := &entryRecord{}
+				e, pair.e.Record = &pair.e, &pair.r
+			}
+			e.Offset, e.Timestamp, e.LeaderEpoch, e.BatchBase, e.ControlType = rec.Offset, rec.Timestamp, b.PartitionLeaderEpoch, b.BaseOffset, -1
+			if !control {
+				if decodeRecordInto(e.Record, rec.Value) != nil {
+					st.Undecoded++
+				}
+			} else {
 				ctl, cerr := format.ParseControlRecord(rec.Key, rec.Value)
 				if cerr != nil {
 					st.Undecoded++
@@ -110,11 +149,6 @@ func Walk(r io.ReaderAt, size int64, name string, fn WalkFunc) (*WalkStats, erro
 							st.Undecoded++
 						}
 					}
-				}
-			} else {
-				e.Record, _ = DecodeRecord(rec.Value)
-				if e.Record.Err != nil {
-					st.Undecoded++
 				}
 			}
 			if st.FirstOffset < 0 {
@@ -134,3 +168,8 @@ func Walk(r io.ReaderAt, size int64, name string, fn WalkFunc) (*WalkStats, erro
 
 // ErrStop may be returned by a WalkFunc to end a walk early without error.
 var ErrStop = errors.New("kseg/metadata: stop")
+
+type entryRecord struct {
+	e Entry
+	r Record
+}

@@ -116,6 +116,13 @@ func (l *logEpochs) epochAt(offset int64) int32 {
 func checkKRaftDir(logDir, mdir string, targets []Target, opts Options, sum *Summary) error {
 	rep := &kraftReporter{opts: opts, sum: sum, reps: map[string]*dirReporter{}}
 	defer rep.finish()
+	// The metadata partition's own checks run when it is part of the run (a
+	// log dir, or the partition named); a run over some data partitions
+	// only gets their topic-ID checks against the image.
+	whole := false
+	for _, t := range targets {
+		whole = whole || filepath.Clean(t.Dir) == filepath.Clean(mdir) && t.Bases == nil
+	}
 	files, err := metadata.FindFiles(mdir)
 	if err != nil {
 		if errors.Is(err, metadata.ErrNoMetadata) {
@@ -135,7 +142,7 @@ func checkKRaftDir(logDir, mdir string, targets []Target, opts Options, sum *Sum
 				le.firstOf = append(le.firstOf, epochStart{e.LeaderEpoch, e.Offset})
 			}
 			le.lastEpoch = e.LeaderEpoch
-			if e.Record != nil && e.Record.Err != nil {
+			if whole && e.Record != nil && e.Record.Err != nil {
 				rep.add(metadataPartition, seg, newFinding(ReasonKRaftRecord, SeverityError, -1, -1, e.Offset,
 					fmt.Sprintf("%s: the controller and brokers fail replaying it (MetadataParseException)", e.Record.Err)))
 			}
@@ -150,6 +157,50 @@ func checkKRaftDir(logDir, mdir string, targets []Target, opts Options, sum *Sum
 	// Snapshots: header first, footer last, every record decodes, no bytes
 	// after the last batch (raft/.../snapshot/RecordsSnapshotReader.java
 	// requires the header and footer).
+	if whole {
+		checkKRaftFiles(rep, logDir, mdir, files, le)
+	}
+	// The image at the end of the log, for the cross-checks.
+	res, err := metadata.LoadFiles(files, metadata.DefaultOptions())
+	if err != nil && le.start == 0 {
+		// A broken snapshot is reported above; the log alone still gives
+		// the image when it starts at offset 0.
+		o := metadata.DefaultOptions()
+		o.NoSnapshot = true
+		res, err = metadata.LoadFiles(files, o)
+	}
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return err
+		}
+		return nil // corruption: reported by the partition and snapshot checks
+	}
+	im := res.Image
+	var mp *state.MetaProperties
+	if whole {
+		mp = checkMetaPropertiesKRaft(rep, logDir, im)
+		checkQuorumState(rep, mdir, le, mp)
+	} else {
+		mp = readMetaProperties(logDir)
+	}
+	for _, t := range targets {
+		checkTopicID(rep, t, im, mp)
+	}
+	return nil
+}
+
+func readMetaProperties(logDir string) *state.MetaProperties {
+	b, err := os.ReadFile(filepath.Join(logDir, "meta.properties"))
+	if err != nil {
+		return nil
+	}
+	mp, _ := state.DecodeMetaProperties(b, "meta.properties")
+	return mp
+}
+
+// checkKRaftFiles checks the snapshots and their agreement with the log.
+func checkKRaftFiles(rep *kraftReporter, logDir, mdir string, files *metadata.Files, le *logEpochs) {
 	snaps := append([]string{}, files.Snapshots...)
 	if bs := filepath.Join(logDir, metadata.BootstrapFileName); fileExists(bs) {
 		snaps = append(snaps, bs)
@@ -182,22 +233,6 @@ func checkKRaftDir(logDir, mdir string, targets []Target, opts Options, sum *Sum
 		rep.add(metadataPartition, filepath.Join(mdir, filepath.Base(files.Segments[0])), newFinding(ReasonKRaftLogStart, SeverityError, -1, -1, le.start,
 			fmt.Sprintf("the log starts at offset %d but no snapshot ends at or after it (latest %d): offsets below %d are lost and the image cannot be rebuilt", le.start, latestSnap, le.start)))
 	}
-	// The image at the end of the log, for the cross-checks.
-	res, err := metadata.LoadFiles(files, metadata.DefaultOptions())
-	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			return err
-		}
-		return nil // corruption: reported by the partition and snapshot checks
-	}
-	im := res.Image
-	mp := checkMetaPropertiesKRaft(rep, logDir, im)
-	checkQuorumState(rep, mdir, le, im)
-	for _, t := range targets {
-		checkTopicID(rep, t, im, mp)
-	}
-	return nil
 }
 
 func fileExists(p string) bool {
@@ -304,7 +339,7 @@ func uuidStrings(u []kbin.UUID) []string {
 // checkQuorumState: the quorum's epoch never goes backwards, so quorum-state
 // (written on every epoch change) must be at or above the log's last epoch,
 // and a known leader must be a voter.
-func checkQuorumState(rep *kraftReporter, mdir string, le *logEpochs, im *metadata.Image) {
+func checkQuorumState(rep *kraftReporter, mdir string, le *logEpochs, mp *state.MetaProperties) {
 	path := filepath.Join(mdir, "quorum-state")
 	if !fileExists(path) {
 		return
@@ -318,6 +353,12 @@ func checkQuorumState(rep *kraftReporter, mdir string, le *logEpochs, im *metada
 	if le.lastEpoch >= 0 && q.LeaderEpoch < le.lastEpoch {
 		rep.add(metadataPartition, path, newFinding(ReasonQuorumState, SeverityError, -1, -1, -1,
 			fmt.Sprintf("quorum-state leaderEpoch %d is below the log's last epoch %d: quorum-state is stale or from another node", q.LeaderEpoch, le.lastEpoch)))
+	}
+	// data_version 0 carries the cluster id (Kafka writes it once known;
+	// often ""): it must be meta.properties' cluster.id.
+	if q.ClusterID != "" && mp != nil && mp.ClusterID != "" && q.ClusterID != mp.ClusterID {
+		rep.add(metadataPartition, path, newFinding(ReasonQuorumState, SeverityError, -1, -1, -1,
+			fmt.Sprintf("quorum-state clusterId %s but meta.properties cluster.id %s: the metadata log belongs to another cluster", q.ClusterID, mp.ClusterID)))
 	}
 	if q.LeaderID >= 0 && len(q.CurrentVoters) > 0 {
 		ok := false

@@ -99,6 +99,9 @@ func TestKRaftChecks(t *testing.T) {
 		{"quorum-state not JSON", func(t *testing.T, d, _ string) {
 			os.WriteFile(filepath.Join(d, "__cluster_metadata-0", "quorum-state"), []byte(`{"leaderId":`), 0o644)
 		}, verify.ReasonQuorumState, verify.SeverityError, nil},
+		{"quorum-state of another cluster", func(t *testing.T, d, _ string) {
+			os.WriteFile(filepath.Join(d, "__cluster_metadata-0", "quorum-state"), []byte(`{"clusterId":"other","leaderId":100,"leaderEpoch":3,"votedId":-1,"appliedOffset":0,"currentVoters":[{"voterId":100}],"data_version":0}`), 0o644)
+		}, verify.ReasonQuorumState, verify.SeverityError, []string{"other", "test-cluster"}},
 		{"torn snapshot", func(t *testing.T, _, snap string) {
 			fi, _ := os.Stat(snap)
 			testutil.MustTruncate(t, snap, fi.Size()-1)
@@ -115,6 +118,9 @@ func TestKRaftChecks(t *testing.T) {
 		{"directory.id not registered", func(t *testing.T, d, _ string) {
 			os.WriteFile(filepath.Join(d, "meta.properties"), []byte("version=1\nnode.id=1\ncluster.id=x\ndirectory.id="+metadatatest.ID(5).String()+"\n"), 0o644)
 		}, verify.ReasonMetaPropertiesKRaft, verify.SeverityWarning, []string{metadatatest.ID(5).String()}},
+		{"replica assigned to another directory", func(t *testing.T, d, _ string) {
+			os.WriteFile(filepath.Join(d, "meta.properties"), []byte("version=1\nnode.id=1\ncluster.id=x\ndirectory.id="+metadatatest.ID(5).String()+"\n"), 0o644)
+		}, verify.ReasonPartitionDirectoryID, verify.SeverityWarning, []string{metadatatest.ID(601).String(), metadatatest.ID(5).String()}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -157,5 +163,29 @@ func TestKRaftCorpusClean(t *testing.T) {
 		if got := kraftFindings(t, filepath.Join(root, d)); len(got) != 0 {
 			t.Errorf("%s: %v", d, got)
 		}
+	}
+}
+
+// TestKRaftPartitionOnly: verifying one data partition checks its topic ID
+// against the image but not the metadata partition's own files.
+func TestKRaftPartitionOnly(t *testing.T) {
+	logDir, snap := kraftLogDir(t)
+	fi, _ := os.Stat(snap)
+	testutil.MustTruncate(t, snap, fi.Size()-1)
+	os.WriteFile(filepath.Join(logDir, "topic-0-0", "partition.metadata"), []byte("version: 0\ntopic_id: "+metadatatest.ID(7).String()+"\n"), 0o644)
+	var reasons []verify.Reason
+	_, err := verify.Verify(context.Background(), []string{filepath.Join(logDir, "topic-0-0")}, verify.Options{Workers: 1, OnFinding: func(f verify.Finding) {
+		reasons = append(reasons, f.Reason)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hasMismatch, hasSnapshot := false, false
+	for _, r := range reasons {
+		hasMismatch = hasMismatch || r == verify.ReasonTopicIDMismatch
+		hasSnapshot = hasSnapshot || r == verify.ReasonKRaftSnapshot
+	}
+	if !hasMismatch || hasSnapshot {
+		t.Fatalf("reasons %v", reasons)
 	}
 }

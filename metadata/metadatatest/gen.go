@@ -223,6 +223,9 @@ func Scenario(w *Writer, topics int, minBytes int64) error {
 		Rec(4, 0, "resourceType", 4, "resourceName", "2", "name", "log.cleaner.threads", "value", nil),
 		Rec(8, 0, "id", 1, "epoch", int64(11)),
 		Rec(21, 0, "zkMigrationState", 0),
+		Rec(27, 0, "controllerId", 101, "incarnationId", ID(801), "zkMigrationReady", false,
+			"endPoints", []*metadata.Struct{endpoint("CONTROLLER", "c101", 9093)}, "features", []*metadata.Struct{}),
+		Rec(29, 0, "controllerId", 101),
 	)
 }
 
