@@ -92,7 +92,8 @@ func (v KafkaVersion) eagerIndexes() bool { return v.Less(KafkaVersion{2, 3}) }
 type KafkaAction struct {
 	// Action is one of: delete-file, rename, rebuild-index,
 	// create-empty-index, create-empty-timeindex, recover-segment, truncate,
-	// delete-segment, split-segment.
+	// delete-segment, split-segment, keep-damaged (damage left in place
+	// because nothing recovers the segment; Position is where it starts).
 	Action string `json:"action"`
 	File   string `json:"file"`
 	// To is the new name of a rename.
@@ -118,15 +119,21 @@ type KafkaRecovery struct {
 	// recovered.
 	RecoveryPoint int64 `json:"recoveryPoint"`
 	// CleanShutdownMarker reports <logdir>/.kafka_cleanshutdown: with it the
-	// broker skips recovery entirely (only missing indexes are rebuilt).
+	// broker skips recoverLog entirely; only segments whose index is missing
+	// or fails the load-time sanity checks are recovered.
 	CleanShutdownMarker bool          `json:"cleanShutdownMarker"`
 	Actions             []KafkaAction `json:"actions"`
 	BytesLost           int64         `json:"bytesLost"`
 	// RecordsLost is the total (a lower bound unless Lost.Exact).
 	RecordsLost int64 `json:"recordsLost"`
-	// Lost is the offset range the log loses: from the new log end offset
-	// to the old last offset (nil when nothing is truncated).
+	// Lost is the offset range the log loses at its end: from the new log
+	// end offset to the old last offset (nil when the end is not cut).
 	Lost *Loss `json:"lost,omitempty"`
+	// LostInside are offset ranges cut out of the middle of the log: a
+	// segment recovered at load (missing or corrupt index) is truncated but
+	// the later segments stay (LogLoader.loadSegmentFiles). BytesLost and
+	// RecordsLost include them.
+	LostInside []Loss `json:"lostInside,omitempty"`
 }
 
 func kafkaRecovery(t Target, p *segment.Partition, res *PartitionResult, v KafkaVersion) (*KafkaRecovery, error) {
@@ -140,7 +147,7 @@ func kafkaRecovery(t Target, p *segment.Partition, res *PartitionResult, v Kafka
 		}
 	}
 	add := func(a KafkaAction) {
-		if a.Position == 0 && a.Action != "truncate" {
+		if a.Position == 0 && a.Action != "truncate" && a.Action != "keep-damaged" {
 			a.Position = -1
 		}
 		kr.Actions = append(kr.Actions, a)
@@ -217,15 +224,32 @@ func kafkaRecovery(t Target, p *segment.Partition, res *PartitionResult, v Kafka
 		}
 	}
 	// Step 6's range: segments from the one holding the recovery point
-	// (LogLoader.recoverLog: segments.values(recoveryPointCheckpoint, MAX)).
-	start := 0
-	for i, s := range res.Segments {
-		if s.BaseOffset <= kr.RecoveryPoint {
-			start = i
+	// (LogLoader.recoverLog: segments.values(recoveryPointCheckpoint, MAX),
+	// LogSegments.values starts at the floor segment). With the clean
+	// shutdown marker recoverLog recovers nothing (LogManager.loadLogs reads
+	// <logdir>/.kafka_cleanshutdown as hadCleanShutdown; Log.scala
+	// hasCleanShutdownFile before 2.8).
+	start := len(res.Segments)
+	if !kr.CleanShutdownMarker {
+		start = 0
+		for i, s := range res.Segments {
+			if s.BaseOffset <= kr.RecoveryPoint {
+				start = i
+			}
 		}
 	}
+	// Step 5's recoveries: LogLoader.loadSegmentFiles (Log.scala before 2.8)
+	// recovers a segment whose sanityCheck throws NoSuchFileException or
+	// CorruptIndexException, whatever the recovery point and the marker.
+	// LogSegment.recover then truncates a damaged segment there too, but
+	// loadSegmentFiles ignores the bytes truncated: the later segments stay,
+	// so the log keeps a gap (the log end offset changes only when the
+	// segment is the last one).
+	loadTruncated := map[int]KafkaAction{}
+	var inside []Loss
 	for i, s := range res.Segments {
 		recovered := i >= start
+		atLoad := ""
 		switch {
 		case s.Index == IndexMissing && v.eagerIndexes() && recovered:
 			add(KafkaAction{Action: "create-empty-index", File: s.Name, Detail: fmt.Sprintf(
@@ -234,16 +258,42 @@ func kafkaRecovery(t Target, p *segment.Partition, res *PartitionResult, v Kafka
 			add(KafkaAction{Action: "create-empty-index", File: s.Name, Detail: fmt.Sprintf(
 				"offset index missing: Kafka %s creates it empty (AbstractIndex.scala createNewFile) and never rebuilds it: every lookup in this segment scans from position 0", v)})
 		case s.Index == IndexMissing:
-			add(KafkaAction{Action: "rebuild-index", File: s.Name, Detail: "offset index missing: NoSuchFileException → recoverSegment, even after a clean shutdown (LogLoader.loadSegmentFiles)"})
+			atLoad = "offset index missing: NoSuchFileException → recoverSegment, even after a clean shutdown (LogLoader.loadSegmentFiles)"
 		case s.TimeIndex == IndexMissing:
 			add(KafkaAction{Action: "create-empty-timeindex", File: s.Name, Detail: "time index missing: created empty (timeIndex.resize(0)), not rebuilt unless the segment is recovered"})
 		}
-		if v.eagerIndexes() && s.Index != IndexMissing {
+		if atLoad == "" && v.eagerIndexes() && s.Index != IndexMissing {
 			if why := sanityCheck22(s.Path, s.BaseOffset, s.TimeIndex == IndexMissing); why != "" {
-				add(KafkaAction{Action: "rebuild-index", File: s.Name, Detail: fmt.Sprintf(
-					"Kafka %s runs the index sanity checks at load (LogSegment.scala sanityCheck): %s → CorruptIndexException → recoverSegment", v, why)})
+				atLoad = fmt.Sprintf("Kafka %s runs the index sanity checks at load (LogSegment.scala sanityCheck): %s → CorruptIndexException → recoverSegment", v, why)
 			}
 		}
+		if atLoad == "" && (s.Index != IndexMissing || v.eagerIndexes()) {
+			if why := txnIndexSanity(s.Path, s.BaseOffset); why != "" {
+				atLoad = "transaction index sanity check at load (TransactionIndex.sanityCheck): " + why + " → CorruptIndexException → recoverSegment"
+			}
+		}
+		if atLoad == "" {
+			continue
+		}
+		add(KafkaAction{Action: "rebuild-index", File: s.Name, Detail: atLoad + "; LogSegment.recover re-reads every batch and rebuilds .index, .timeindex and .txnindex"})
+		if s.ValidBytes >= s.Size {
+			continue
+		}
+		l, err := lossFrom(s.Path, s.BaseOffset, s.ValidBytes)
+		if err != nil {
+			return nil, err
+		}
+		a := KafkaAction{Action: "truncate", File: s.Name, Position: s.ValidBytes, BytesLost: s.Size - s.ValidBytes,
+			RecordsLost: l.Records, Lost: &l}
+		if i == len(res.Segments)-1 {
+			a.Detail = fmt.Sprintf("LogSegment.recover at load stops at the first invalid batch and truncates at position %d; the log end offset becomes %d", s.ValidBytes, l.FromOffset)
+			kr.Lost = &l
+		} else {
+			a.Detail = fmt.Sprintf("LogSegment.recover at load stops at the first invalid batch and truncates at position %d; loadSegmentFiles ignores the truncation and keeps the later segments: the log has a gap from offset %d to %d", s.ValidBytes, l.FromOffset, res.Segments[i+1].BaseOffset)
+			inside = append(inside, l)
+		}
+		loadTruncated[i] = a
+		add(a)
 	}
 	// Step 6: recoverLog from the segment holding the recovery point. Each
 	// recovered segment's indexes are reset and rebuilt (LogSegment.recover).
@@ -255,7 +305,9 @@ func kafkaRecovery(t Target, p *segment.Partition, res *PartitionResult, v Kafka
 			add(KafkaAction{Action: "split-segment", File: s.Name, Position: s.OverflowPosition,
 				Detail: "LogSegmentOffsetOverflowException: the segment is split at the overflowing batch (KAFKA-6264)"})
 		}
-		if s.ValidBytes >= s.Size {
+		if _, ok := loadTruncated[i]; ok || s.ValidBytes >= s.Size {
+			// Valid, or already truncated at load (a second recover
+			// truncates nothing).
 			continue
 		}
 		l, err := lossFrom(s.Path, s.BaseOffset, s.ValidBytes)
@@ -266,10 +318,16 @@ func kafkaRecovery(t Target, p *segment.Partition, res *PartitionResult, v Kafka
 		add(KafkaAction{Action: "truncate", File: s.Name, Position: s.ValidBytes, BytesLost: s.Size - s.ValidBytes,
 			RecordsLost: l.Records, Lost: &l,
 			Detail: fmt.Sprintf("LogSegment.recover stops at the first invalid batch and truncates at position %d; the log end offset becomes %d", s.ValidBytes, l.FromOffset)})
-		for _, later := range res.Segments[i+1:] {
+		for j, later := range res.Segments[i+1:] {
 			ll, err := segmentLoss(later)
 			if err != nil {
 				return nil, err
+			}
+			if a, ok := loadTruncated[i+1+j]; ok {
+				// Truncated at load, now deleted whole: count its bytes once.
+				kr.BytesLost -= a.BytesLost
+				kr.RecordsLost -= a.RecordsLost
+				inside = removeLoss(inside, *a.Lost)
 			}
 			total.add(ll)
 			add(KafkaAction{Action: "delete-segment", File: later.Name, BytesLost: later.Size, RecordsLost: ll.Records, Lost: &ll,
@@ -279,6 +337,27 @@ func kafkaRecovery(t Target, p *segment.Partition, res *PartitionResult, v Kafka
 		}
 		kr.Lost = &total
 		break
+	}
+	kr.LostInside = inside
+	// Damage nobody recovers: below the recovery point, or every segment
+	// after a clean shutdown. The broker keeps the bytes and serves them.
+	touched := map[string]bool{}
+	for _, a := range kr.Actions {
+		if a.Action == "truncate" || a.Action == "delete-segment" || a.Action == "recover-segment" {
+			touched[a.File] = true
+		}
+	}
+	for _, s := range res.Segments {
+		if s.ValidBytes >= s.Size || touched[s.Name] {
+			continue
+		}
+		why := fmt.Sprintf("below the recovery point %d", kr.RecoveryPoint)
+		if kr.CleanShutdownMarker {
+			why = "the clean shutdown marker skips recovery (LogLoader.recoverLog)"
+		}
+		add(KafkaAction{Action: "keep-damaged", File: s.Name, Position: s.ValidBytes, Detail: fmt.Sprintf(
+			"not recovered (%s): the broker does not truncate; it keeps the %d bytes from position %d and serves them as they are (a consumer fetching them fails their CRC check or cannot parse them)",
+			why, s.Size-s.ValidBytes, s.ValidBytes)})
 	}
 	return kr, nil
 }
@@ -369,5 +448,44 @@ func readNextOffset(path string, base int64) int64 {
 			return next
 		}
 		next = b.NextOffset()
+	}
+}
+
+func removeLoss(ls []Loss, l Loss) []Loss {
+	for i, m := range ls {
+		if m == l {
+			return append(ls[:i:i], ls[i+1:]...)
+		}
+	}
+	return ls
+}
+
+// abortedTxnSize is a .txnindex entry (AbortedTxn.java TOTAL_SIZE):
+// version, producer id, first, last and last stable offsets.
+const abortedTxnSize = 34
+
+// txnIndexSanity is what TransactionIndex.sanityCheck (every Kafka
+// version: TransactionIndex.scala, TransactionIndex.java) rejects at load:
+// an entry whose last offset is below the segment's base offset, e.g. a
+// zero-filled entry in a segment not based at 0. "" if nothing (or an entry
+// of an unknown version first, which fails the load otherwise).
+func txnIndexSanity(logPath string, base int64) string {
+	path := filepath.Join(filepath.Dir(logPath), segment.FileName(base, segment.TxnIndexSuffix))
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	var e [abortedTxnSize]byte
+	for pos := int64(0); ; pos += abortedTxnSize {
+		if _, err := f.ReadAt(e[:], pos); err != nil {
+			return ""
+		}
+		if int8(e[0]) > 0 { // AbortedTxn.version() reads the first byte
+			return ""
+		}
+		if last := int64(binary.BigEndian.Uint64(e[18:26])); last < base {
+			return fmt.Sprintf("the aborted transaction at position %d ends at offset %d, below the base offset %d", pos, last, base)
+		}
 	}
 }

@@ -230,3 +230,132 @@ func TestKafkaLossCountsLegacyWrappers(t *testing.T) {
 		t.Errorf("lost %+v, want %+v; actions %+v", kr.Lost, want, kr.Actions)
 	}
 }
+
+// TestKafkaLoadTimeRecovery: what the broker does to damage depending on
+// the recovery point, the clean shutdown marker and a missing index
+// (LogLoader.loadSegmentFiles, recoverLog).
+func TestKafkaLoadTimeRecovery(t *testing.T) {
+	specs := []segSpec{{0, consecutive(0, 20)}, {100, consecutive(100, 20)}, {200, consecutive(200, 20)}}
+	recoveryPoint := func(t *testing.T, f *fixture, at int64) {
+		writeFile(t, filepath.Join(f.logDir, "recovery-point-offset-checkpoint"),
+			state.AppendOffsetCheckpoint(nil, []state.TopicPartitionOffset{{Topic: "t", Partition: 0, Offset: at}}))
+	}
+	cleanShutdown := func(t *testing.T, f *fixture) {
+		writeFile(t, filepath.Join(f.logDir, ".kafka_cleanshutdown"), []byte(`{"version":0,"brokerEpoch":7}`))
+	}
+	flipOld := func(t *testing.T, f *fixture) { testutil.MustFlipBit(t, f.log(0), f.pos[0][5]+100, 3) }
+	gap := verify.Loss{FromOffset: 25, ToOffset: 99, Records: 75, Exact: true}
+
+	t.Run("bit flip below the recovery point, unclean", func(t *testing.T) {
+		f := newFixture(t, specs)
+		recoveryPoint(t, f, 250)
+		flipOld(t, f)
+		kr := predict(t, f, verify.DefaultKafkaVersion)
+		if len(actionsOf(kr, "truncate")) != 0 || kr.Lost != nil || kr.RecordsLost != 0 {
+			t.Errorf("the broker does not recover below the recovery point: %+v", kr.Actions)
+		}
+		if a := actionsOf(kr, "keep-damaged"); len(a) != 1 || a[0].File != base(f.log(0)) || a[0].Position != f.pos[0][5] {
+			t.Errorf("keep-damaged %+v", a)
+		}
+		if a := actionsOf(kr, "recover-segment"); len(a) != 1 || a[0].File != base(f.log(2)) {
+			t.Errorf("recover-segment %+v", a)
+		}
+	})
+
+	t.Run("bit flip after a clean shutdown", func(t *testing.T) {
+		f := newFixture(t, specs)
+		flipOld(t, f)
+		cleanShutdown(t, f)
+		kr := predict(t, f, verify.DefaultKafkaVersion)
+		if !kr.CleanShutdownMarker || len(actionsOf(kr, "recover-segment")) != 0 || len(actionsOf(kr, "truncate")) != 0 || kr.Lost != nil {
+			t.Errorf("a clean start recovers nothing: %+v", kr.Actions)
+		}
+		if a := actionsOf(kr, "keep-damaged"); len(a) != 1 || a[0].File != base(f.log(0)) {
+			t.Errorf("keep-damaged %+v", a)
+		}
+	})
+
+	t.Run("missing index of a damaged older segment", func(t *testing.T) {
+		for _, clean := range []bool{false, true} {
+			f := newFixture(t, specs)
+			recoveryPoint(t, f, 250)
+			flipOld(t, f)
+			must(t, os.Remove(f.index(0)))
+			if clean {
+				cleanShutdown(t, f)
+			}
+			kr := predict(t, f, verify.DefaultKafkaVersion)
+			tr := actionsOf(kr, "truncate")
+			if len(tr) != 1 || tr[0].File != base(f.log(0)) || tr[0].Position != f.pos[0][5] || tr[0].Lost == nil || *tr[0].Lost != gap {
+				t.Fatalf("clean=%v: truncate %+v", clean, tr)
+			}
+			if len(actionsOf(kr, "delete-segment")) != 0 || kr.Lost != nil {
+				t.Errorf("clean=%v: loadSegmentFiles keeps the later segments: %+v", clean, kr.Actions)
+			}
+			if len(kr.LostInside) != 1 || kr.LostInside[0] != gap || kr.RecordsLost != 75 {
+				t.Errorf("clean=%v: lost inside %+v, records %d", clean, kr.LostInside, kr.RecordsLost)
+			}
+			if len(actionsOf(kr, "keep-damaged")) != 0 {
+				t.Errorf("clean=%v: %+v", clean, kr.Actions)
+			}
+			// Kafka 2.2 creates the index empty and recovers nothing there.
+			kr = predict(t, f, mustVersion(t, "2.2"))
+			if len(actionsOf(kr, "truncate")) != 0 || len(actionsOf(kr, "keep-damaged")) != 1 {
+				t.Errorf("clean=%v: 2.2 %+v", clean, kr.Actions)
+			}
+		}
+	})
+
+	t.Run("missing index of a torn last segment after a clean shutdown", func(t *testing.T) {
+		f := newFixture(t, specs)
+		pos, size := appendBatch(t, f.log(2), 300, 10)
+		testutil.MustTruncate(t, f.log(2), pos+size-40)
+		must(t, os.Remove(f.index(2)))
+		cleanShutdown(t, f)
+		kr := predict(t, f, verify.DefaultKafkaVersion)
+		want := verify.Loss{FromOffset: 300, ToOffset: 309, Records: 10, Exact: true}
+		if kr.Lost == nil || *kr.Lost != want || len(kr.LostInside) != 0 {
+			t.Errorf("lost %+v inside %+v; %+v", kr.Lost, kr.LostInside, kr.Actions)
+		}
+	})
+
+	t.Run("load-truncated segment deleted by a later recovery", func(t *testing.T) {
+		f := newFixture(t, specs)
+		recoveryPoint(t, f, 150)
+		testutil.MustFlipBit(t, f.log(1), f.pos[1][5]+100, 3)
+		pos, _ := appendBatch(t, f.log(2), 300, 10)
+		testutil.MustTruncate(t, f.log(2), pos+30)
+		must(t, os.Remove(f.index(2)))
+		kr := predict(t, f, verify.DefaultKafkaVersion)
+		if d := actionsOf(kr, "delete-segment"); len(d) != 1 || d[0].File != base(f.log(2)) {
+			t.Fatalf("delete-segment %+v", d)
+		}
+		var sum int64
+		for _, a := range kr.Actions {
+			if a.Action == "delete-segment" || (a.Action == "truncate" && a.File == base(f.log(1))) {
+				sum += a.BytesLost
+			}
+		}
+		if kr.BytesLost != sum || len(kr.LostInside) != 0 || kr.Lost == nil || kr.Lost.FromOffset != 125 {
+			t.Errorf("bytes lost %d want %d, inside %+v, lost %+v", kr.BytesLost, sum, kr.LostInside, kr.Lost)
+		}
+	})
+
+	t.Run("zero-filled transaction index entry", func(t *testing.T) {
+		f := newFixture(t, specs)
+		recoveryPoint(t, f, 250)
+		flipOld(t, f)
+		writeFile(t, filepath.Join(f.dir, "00000000000000000100.txnindex"), make([]byte, 34))
+		kr := predict(t, f, verify.DefaultKafkaVersion)
+		if a := actionsOf(kr, "rebuild-index"); len(a) != 1 || a[0].File != base(f.log(1)) {
+			t.Errorf("rebuild-index %+v", kr.Actions)
+		}
+	})
+}
+
+func mustVersion(t *testing.T, s string) verify.KafkaVersion {
+	t.Helper()
+	v, err := verify.ParseKafkaVersion(s)
+	must(t, err)
+	return v
+}
