@@ -427,3 +427,30 @@ func TestRepairClampsCheckpoints(t *testing.T) {
 		t.Errorf("second run: %+v", again.Actions)
 	}
 }
+
+// TestRepairLogStartAboveNewEnd: a cut that leaves the log end offset below
+// the log-start-offset-checkpoint entry is not clamped (Kafka does not
+// clamp it: LogLoader deletes every segment instead); the plan says so.
+func TestRepairLogStartAboveNewEnd(t *testing.T) {
+	f := newFixture(t, defaultSpecs())
+	pos, size := appendBatch(t, f.log(1), 200, 10)
+	testutil.MustTruncate(t, f.log(1), pos+size-40)
+	ls := filepath.Join(f.logDir, "log-start-offset-checkpoint")
+	must(t, os.WriteFile(ls, state.AppendOffsetCheckpoint(nil, []state.TopicPartitionOffset{{Topic: "t", Partition: 0, Offset: 205}}), 0o644))
+	p := plan(t, verify.RepairOptions{}, f.logDir)
+	var found bool
+	for _, u := range p.Unresolved {
+		if u.Reason == verify.ReasonCheckpointOutOfRange && u.File == "log-start-offset-checkpoint" &&
+			strings.Contains(u.Detail, "deletes every segment") && u.Offset == 205 {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("unresolved %+v", p.Unresolved)
+	}
+	for _, a := range p.Actions {
+		if a.File == "log-start-offset-checkpoint" {
+			t.Errorf("plan rewrites the log start offset: %+v", a)
+		}
+	}
+}
