@@ -359,12 +359,10 @@ func (p *Partition) OffsetForTimestamp(ts int64) (int64, int64, error) {
 	if errors.Is(err, segment.ErrOffsetOutOfRange) {
 		return -1, -1, nil
 	}
-	if errors.Is(err, segment.ErrUnsupportedForMessageFormat) {
-		// Kafka answers UNSUPPORTED_FOR_MESSAGE_FORMAT (43); until the
-		// server maps segment.ErrUnsupportedForMessageFormat to it, answer
-		// "no such offset" rather than a storage error.
-		return -1, -1, nil
-	}
+	// A magic-0 partition: the error wraps
+	// segment.ErrUnsupportedForMessageFormat, which the server answers with
+	// UNSUPPORTED_FOR_MESSAGE_FORMAT (43) as a broker below 3.0 does
+	// (UnifiedLog/Log.scala fetchOffsetByTimestamp).
 	if err != nil {
 		return -1, -1, err
 	}
