@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -452,5 +453,24 @@ func TestRepairLogStartAboveNewEnd(t *testing.T) {
 		if a.File == "log-start-offset-checkpoint" {
 			t.Errorf("plan rewrites the log start offset: %+v", a)
 		}
+	}
+}
+
+// TestRepairMissingIndexOfDamagedSegment: the plan says that the broker
+// would truncate the damaged segment when it recovers it for its missing
+// index, which the rebuild prevents.
+func TestRepairMissingIndexOfDamagedSegment(t *testing.T) {
+	f := newFixture(t, defaultSpecs())
+	testutil.MustFlipBit(t, f.log(0), f.pos[0][5]+100, 3)
+	must(t, os.Remove(f.index(0)))
+	p := plan(t, verify.RepairOptions{}, f.logDir)
+	var found bool
+	for _, a := range p.Actions {
+		if a.Kind == verify.ActionRebuildIndex && a.File == base(f.log(0)) {
+			found = strings.Contains(a.Detail, fmt.Sprintf("truncate it at position %d", f.pos[0][5]))
+		}
+	}
+	if !found {
+		t.Errorf("plan %+v", p.Actions)
 	}
 }
