@@ -93,7 +93,8 @@ type KafkaAction struct {
 	// Action is one of: delete-file, rename, rebuild-index,
 	// create-empty-index, create-empty-timeindex, recover-segment, truncate,
 	// delete-segment, split-segment, keep-damaged (damage left in place
-	// because nothing recovers the segment; Position is where it starts).
+	// because nothing recovers the segment; Position is where it starts),
+	// keep-harmful-index (a harmful index nothing rebuilds).
 	Action string `json:"action"`
 	File   string `json:"file"`
 	// To is the new name of a rename.
@@ -246,6 +247,7 @@ func kafkaRecovery(t Target, p *segment.Partition, res *PartitionResult, v Kafka
 	// so the log keeps a gap (the log end offset changes only when the
 	// segment is the last one).
 	loadTruncated := map[int]KafkaAction{}
+	recoveredAtLoad := map[int]bool{}
 	var inside []Loss
 	for i, s := range res.Segments {
 		recovered := i >= start
@@ -275,6 +277,7 @@ func kafkaRecovery(t Target, p *segment.Partition, res *PartitionResult, v Kafka
 		if atLoad == "" {
 			continue
 		}
+		recoveredAtLoad[i] = true
 		add(KafkaAction{Action: "rebuild-index", File: s.Name, Detail: atLoad + "; LogSegment.recover re-reads every batch and rebuilds .index, .timeindex and .txnindex"})
 		if s.ValidBytes >= s.Size {
 			continue
@@ -347,17 +350,32 @@ func kafkaRecovery(t Target, p *segment.Partition, res *PartitionResult, v Kafka
 			touched[a.File] = true
 		}
 	}
-	for _, s := range res.Segments {
+	for i, s := range res.Segments {
+		if i < start && !recoveredAtLoad[i] {
+			// Indexes nobody rebuilds: the broker looks up with them.
+			var bad []string
+			if s.Index == IndexHarmful || s.Index == IndexZeroTail {
+				bad = append(bad, "offset index "+s.Index.String())
+			}
+			if s.TimeIndex == IndexHarmful || s.TimeIndex == IndexZeroTail {
+				bad = append(bad, "time index "+s.TimeIndex.String())
+			}
+			if len(bad) > 0 && !(s.Index == IndexMissing && v.eagerIndexes()) {
+				checks := fmt.Sprintf("Kafka %s runs no offset/time index sanity check at load", v)
+				if v.eagerIndexes() {
+					checks = fmt.Sprintf("it passes Kafka %s's load-time sanity checks, which read only the first and last entries", v)
+				}
+				add(KafkaAction{Action: "keep-harmful-index", File: s.Name, Detail: fmt.Sprintf(
+					"%s, not rebuilt (%s; %s): the broker looks up offsets and timestamps in this segment with it, so a fetch or ListOffsets landing here can start at a wrong position (skip records, return nothing, or fail); `kseg index rebuild` or `kseg repair` rebuilds it",
+					strings.Join(bad, ", "), notRecoveredWhy(kr), checks)})
+			}
+		}
 		if s.ValidBytes >= s.Size || touched[s.Name] {
 			continue
 		}
-		why := fmt.Sprintf("below the recovery point %d", kr.RecoveryPoint)
-		if kr.CleanShutdownMarker {
-			why = "the clean shutdown marker skips recovery (LogLoader.recoverLog)"
-		}
 		add(KafkaAction{Action: "keep-damaged", File: s.Name, Position: s.ValidBytes, Detail: fmt.Sprintf(
 			"not recovered (%s): the broker does not truncate; it keeps the %d bytes from position %d and serves them as they are (a consumer fetching them fails their CRC check or cannot parse them)",
-			why, s.Size-s.ValidBytes, s.ValidBytes)})
+			notRecoveredWhy(kr), s.Size-s.ValidBytes, s.ValidBytes)})
 	}
 	return kr, nil
 }
@@ -488,4 +506,12 @@ func txnIndexSanity(logPath string, base int64) string {
 			return fmt.Sprintf("the aborted transaction at position %d ends at offset %d, below the base offset %d", pos, last, base)
 		}
 	}
+}
+
+// notRecoveredWhy says why recoverLog leaves a segment alone.
+func notRecoveredWhy(kr *KafkaRecovery) string {
+	if kr.CleanShutdownMarker {
+		return "the clean shutdown marker skips recovery (LogLoader.recoverLog)"
+	}
+	return fmt.Sprintf("below the recovery point %d", kr.RecoveryPoint)
 }

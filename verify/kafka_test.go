@@ -359,3 +359,26 @@ func mustVersion(t *testing.T, s string) verify.KafkaVersion {
 	must(t, err)
 	return v
 }
+
+// TestKafkaKeepsHarmfulIndex: a harmful index of a segment nobody recovers
+// stays in use (Kafka 2.3+ runs no index sanity check at load; this one
+// passes 2.2's, which read only the last entry).
+func TestKafkaKeepsHarmfulIndex(t *testing.T) {
+	specs := []segSpec{{0, consecutive(0, 20)}, {100, consecutive(100, 20)}}
+	f := newFixture(t, specs)
+	writeFile(t, filepath.Join(f.logDir, "recovery-point-offset-checkpoint"),
+		state.AppendOffsetCheckpoint(nil, []state.TopicPartitionOffset{{Topic: "t", Partition: 0, Offset: 150}}))
+	testutil.MustSetInt32BE(t, f.index(0), 4, 1) // first entry's position inside a batch
+	for _, v := range []verify.KafkaVersion{mustVersion(t, "2.2"), verify.DefaultKafkaVersion} {
+		kr := predict(t, f, v)
+		if a := actionsOf(kr, "keep-harmful-index"); len(a) != 1 || a[0].File != base(f.log(0)) {
+			t.Errorf("%v: %+v", v, kr.Actions)
+		}
+	}
+	// Recovered from the recovery point: rebuilt, not kept.
+	writeFile(t, filepath.Join(f.logDir, "recovery-point-offset-checkpoint"),
+		state.AppendOffsetCheckpoint(nil, []state.TopicPartitionOffset{{Topic: "t", Partition: 0, Offset: 0}}))
+	if a := actionsOf(predict(t, f, verify.DefaultKafkaVersion), "keep-harmful-index"); len(a) != 0 {
+		t.Errorf("recovered segment: %+v", a)
+	}
+}
