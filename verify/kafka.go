@@ -308,19 +308,36 @@ func kafkaRecovery(t Target, p *segment.Partition, res *PartitionResult, v Kafka
 			add(KafkaAction{Action: "split-segment", File: s.Name, Position: s.OverflowPosition,
 				Detail: "LogSegmentOffsetOverflowException: the segment is split at the overflowing batch (KAFKA-6264)"})
 		}
-		if _, ok := loadTruncated[i]; ok || s.ValidBytes >= s.Size {
+		cut, detail := s.ValidBytes, ""
+		// A segment already recovered at load would have failed there
+		// (loadSegmentFiles does not catch InvalidOffsetException): not
+		// modelled.
+		if !recoveredAtLoad[i] && hasOffsetRegression(s) {
+			pos, why, err := recoverIndexFailure(s.Path, s.BaseOffset, s.ValidBytes, defaultIndexIntervalBytes)
+			if err != nil {
+				return nil, err
+			}
+			if pos >= 0 {
+				cut = 0
+				detail = fmt.Sprintf("LogSegment.recover fails at the batch at position %d (%s, with index.interval.bytes %d, the default: a topic override changes which batches are indexed): InvalidOffsetException → LogLoader.recoverLog truncates the whole segment to its base offset; the log end offset becomes %d",
+					pos, why, defaultIndexIntervalBytes, s.BaseOffset)
+			}
+		}
+		if _, ok := loadTruncated[i]; ok || s.ValidBytes >= s.Size && cut != 0 {
 			// Valid, or already truncated at load (a second recover
 			// truncates nothing).
 			continue
 		}
-		l, err := lossFrom(s.Path, s.BaseOffset, s.ValidBytes)
+		l, err := lossFrom(s.Path, s.BaseOffset, cut)
 		if err != nil {
 			return nil, err
 		}
 		total := l
-		add(KafkaAction{Action: "truncate", File: s.Name, Position: s.ValidBytes, BytesLost: s.Size - s.ValidBytes,
-			RecordsLost: l.Records, Lost: &l,
-			Detail: fmt.Sprintf("LogSegment.recover stops at the first invalid batch and truncates at position %d; the log end offset becomes %d", s.ValidBytes, l.FromOffset)})
+		if detail == "" {
+			detail = fmt.Sprintf("LogSegment.recover stops at the first invalid batch and truncates at position %d; the log end offset becomes %d", s.ValidBytes, l.FromOffset)
+		}
+		add(KafkaAction{Action: "truncate", File: s.Name, Position: cut, BytesLost: s.Size - cut,
+			RecordsLost: l.Records, Lost: &l, Detail: detail})
 		for j, later := range res.Segments[i+1:] {
 			ll, err := segmentLoss(later)
 			if err != nil {
@@ -514,4 +531,67 @@ func notRecoveredWhy(kr *KafkaRecovery) string {
 		return "the clean shutdown marker skips recovery (LogLoader.recoverLog)"
 	}
 	return fmt.Sprintf("below the recovery point %d", kr.RecoveryPoint)
+}
+
+// defaultIndexIntervalBytes is index.interval.bytes' default (LogConfig):
+// the byte interval LogSegment.recover indexes at.
+const defaultIndexIntervalBytes = 4096
+
+func hasOffsetRegression(s *SegmentResult) bool {
+	if s.BadRangesDropped > 0 {
+		return true
+	}
+	for _, br := range s.BadRanges {
+		if br.Reason == ReasonOffsetRegression {
+			return true
+		}
+	}
+	return false
+}
+
+// recoverIndexFailure replays the index appends of LogSegment.recover
+// (LogSegment.java; LogSegment.scala before 3.x) over the batches before
+// validBytes: every interval bytes the batch's last offset goes into the
+// offset index and the max timestamp so far into the time index.
+// OffsetIndex.append rejects an offset not above the last one and
+// TimeIndex.maybeAppend an offset below its last entry's, with
+// InvalidOffsetException, on which LogLoader.recoverLog truncates the whole
+// segment. It returns the position of the batch that fails and why, or -1.
+func recoverIndexFailure(path string, base, validBytes, interval int64) (int64, string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return -1, "", fmt.Errorf("kseg/verify: %w", err)
+	}
+	defer f.Close()
+	r := format.NewBatchReader(f, validBytes, format.ReaderOptions{File: filepath.Base(path), End: validBytes, HeadersOnly: true, WindowSize: windowFor(validBytes)})
+	var valid, lastIndexEntry int64
+	ixEntries, tiEntries := 0, 0
+	var ixLast int64
+	tiLastTS, tiLastOff := int64(-1), base // TimeIndex.lastEntry of an empty index
+	maxTS, offMax := int64(-1), base
+	for {
+		b, err := r.Next()
+		if err != nil {
+			return -1, "", nil
+		}
+		if b.MaxTimestamp > maxTS {
+			maxTS, offMax = b.MaxTimestamp, b.LastOffset()
+		}
+		if valid-lastIndexEntry > interval {
+			if ixEntries > 0 && b.LastOffset() <= ixLast {
+				return b.Position, fmt.Sprintf("its last offset %d is not above the offset index's last entry %d", b.LastOffset(), ixLast), nil
+			}
+			ixEntries++
+			ixLast = b.LastOffset()
+			if tiEntries > 0 && offMax < tiLastOff {
+				return b.Position, fmt.Sprintf("the time index entry's offset %d is below the last entry's %d", offMax, tiLastOff), nil
+			}
+			if maxTS > tiLastTS {
+				tiEntries++
+				tiLastTS, tiLastOff = maxTS, offMax
+			}
+			lastIndexEntry = valid
+		}
+		valid += b.Size()
+	}
 }

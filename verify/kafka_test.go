@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/kseg/kseg/format"
@@ -380,5 +381,32 @@ func TestKafkaKeepsHarmfulIndex(t *testing.T) {
 		state.AppendOffsetCheckpoint(nil, []state.TopicPartitionOffset{{Topic: "t", Partition: 0, Offset: 0}}))
 	if a := actionsOf(predict(t, f, verify.DefaultKafkaVersion), "keep-harmful-index"); len(a) != 0 {
 		t.Errorf("recovered segment: %+v", a)
+	}
+}
+
+// TestKafkaRecoveryIndexFailure: offsets going backwards inside a
+// recovered segment make LogSegment.recover's offset index append throw
+// InvalidOffsetException once an indexed batch is not above the last
+// indexed offset: recoverLog then truncates the whole segment and deletes
+// the later ones. A regression no index append sees truncates nothing.
+func TestKafkaRecoveryIndexFailure(t *testing.T) {
+	regress := append(consecutive(0, 10), consecutive(10, 10)...)
+	f := newFixture(t, []segSpec{{0, regress}, {100, consecutive(100, 20)}})
+	kr := predict(t, f, verify.DefaultKafkaVersion)
+	tr := actionsOf(kr, "truncate")
+	if len(tr) != 1 || tr[0].File != base(f.log(0)) || tr[0].Position != 0 || !strings.Contains(tr[0].Detail, "InvalidOffsetException") {
+		t.Fatalf("truncate %+v", tr)
+	}
+	if d := actionsOf(kr, "delete-segment"); len(d) != 1 || d[0].File != base(f.log(1)) {
+		t.Errorf("delete-segment %+v", d)
+	}
+	if kr.Lost == nil || kr.Lost.FromOffset != 0 || kr.Lost.ToOffset != 199 {
+		t.Errorf("lost %+v", kr.Lost)
+	}
+	// Two batches back, before the first index entry: nothing fails.
+	f = newFixture(t, []segSpec{{0, append([]int64{0, 5, 0, 5}, consecutive(10, 18)...)}, {100, consecutive(100, 20)}})
+	kr = predict(t, f, verify.DefaultKafkaVersion)
+	if tr := actionsOf(kr, "truncate"); len(tr) != 0 || kr.Lost != nil {
+		t.Errorf("early regression: %+v", kr.Actions)
 	}
 }
