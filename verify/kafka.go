@@ -308,7 +308,7 @@ func kafkaRecovery(t Target, p *segment.Partition, res *PartitionResult, v Kafka
 			add(KafkaAction{Action: "split-segment", File: s.Name, Position: s.OverflowPosition,
 				Detail: "LogSegmentOffsetOverflowException: the segment is split at the overflowing batch (KAFKA-6264)"})
 		}
-		cut, detail := s.ValidBytes, ""
+		cut, detail, indexFail := s.ValidBytes, "", false
 		// A segment already recovered at load would have failed there
 		// (loadSegmentFiles does not catch InvalidOffsetException): not
 		// modelled.
@@ -318,12 +318,12 @@ func kafkaRecovery(t Target, p *segment.Partition, res *PartitionResult, v Kafka
 				return nil, err
 			}
 			if pos >= 0 {
-				cut = 0
+				cut, indexFail = 0, true
 				detail = fmt.Sprintf("LogSegment.recover fails at the batch at position %d (%s, with index.interval.bytes %d, the default: a topic override changes which batches are indexed): InvalidOffsetException → LogLoader.recoverLog truncates the whole segment to its base offset; the log end offset becomes %d",
 					pos, why, defaultIndexIntervalBytes, s.BaseOffset)
 			}
 		}
-		if _, ok := loadTruncated[i]; ok || s.ValidBytes >= s.Size && cut != 0 {
+		if _, ok := loadTruncated[i]; ok || s.ValidBytes >= s.Size && !indexFail {
 			// Valid, or already truncated at load (a second recover
 			// truncates nothing).
 			continue

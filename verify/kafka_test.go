@@ -410,3 +410,13 @@ func TestKafkaRecoveryIndexFailure(t *testing.T) {
 		t.Errorf("early regression: %+v", kr.Actions)
 	}
 }
+
+// TestKafkaEmptySegmentLosesNothing: an empty active segment (0 bytes) is
+// recovered and nothing is truncated.
+func TestKafkaEmptySegmentLosesNothing(t *testing.T) {
+	f := newFixture(t, []segSpec{{0, consecutive(0, 20)}, {100, nil}})
+	kr := predict(t, f, verify.DefaultKafkaVersion)
+	if tr := actionsOf(kr, "truncate"); len(tr) != 0 || kr.Lost != nil {
+		t.Errorf("%+v", kr.Actions)
+	}
+}
