@@ -420,3 +420,21 @@ func TestKafkaEmptySegmentLosesNothing(t *testing.T) {
 		t.Errorf("%+v", kr.Actions)
 	}
 }
+
+// TestKafkaUnreadableRecoveryPoints: a recovery-point-offset-checkpoint
+// Kafka cannot read (here its count says 2 but it holds 1 entry) is reset
+// to 0 for every partition (LogManager.loadLogs): every segment is
+// recovered.
+func TestKafkaUnreadableRecoveryPoints(t *testing.T) {
+	specs := []segSpec{{0, consecutive(0, 20)}, {100, consecutive(100, 20)}}
+	f := newFixture(t, specs)
+	writeFile(t, filepath.Join(f.logDir, "recovery-point-offset-checkpoint"), []byte("0\n2\nt 0 150\n"))
+	kr := predict(t, f, verify.DefaultKafkaVersion)
+	if a := actionsOf(kr, "recover-segment"); kr.RecoveryPoint != 0 || len(a) != 2 {
+		t.Errorf("recovery point %d, recover-segment %+v", kr.RecoveryPoint, a)
+	}
+	writeFile(t, filepath.Join(f.logDir, "recovery-point-offset-checkpoint"), []byte("0\n2\nt 0 10\nt 0 150\n"))
+	if kr := predict(t, f, verify.DefaultKafkaVersion); kr.RecoveryPoint != 150 {
+		t.Errorf("duplicates: the last wins; recovery point %d", kr.RecoveryPoint)
+	}
+}
