@@ -474,3 +474,24 @@ func TestRepairMissingIndexOfDamagedSegment(t *testing.T) {
 		t.Errorf("plan %+v", p.Actions)
 	}
 }
+
+// TestRepairEmptyOlderTimeIndex: an empty time index of a segment that is
+// not the last one, in a segment holding timestamps, is harmful (the broker
+// would take the segment's largest timestamp from its mtime): verify warns
+// and repair rebuilds it.
+func TestRepairEmptyOlderTimeIndex(t *testing.T) {
+	f := newFixture(t, defaultSpecs())
+	must(t, os.WriteFile(f.timeIndex(0), nil, 0o644))
+	fs, _ := runVerify(t, verify.Options{}, f.logDir)
+	var warned bool
+	for _, x := range fs {
+		warned = warned || (x.Reason == verify.ReasonTimeIndexHarmful && x.Severity == verify.SeverityWarning && x.File == base(f.timeIndex(0)))
+	}
+	if !warned {
+		t.Errorf("verify:%s", describe(fs))
+	}
+	p := plan(t, verify.RepairOptions{}, f.logDir)
+	if len(p.Actions) != 1 || p.Actions[0].Kind != verify.ActionRebuildIndex || p.Actions[0].File != base(f.log(0)) {
+		t.Errorf("plan %+v", p.Actions)
+	}
+}
