@@ -359,6 +359,11 @@ func kafkaRecovery(t Target, p *segment.Partition, res *PartitionResult, v Kafka
 		break
 	}
 	kr.LostInside = inside
+	if t.Bases == nil {
+		if err := logStartAboveEnd(p, res, kr, add); err != nil {
+			return nil, err
+		}
+	}
 	// Damage nobody recovers: below the recovery point, or every segment
 	// after a clean shutdown. The broker keeps the bytes and serves them.
 	touched := map[string]bool{}
@@ -594,4 +599,50 @@ func recoverIndexFailure(path string, base, validBytes, interval int64) (int64, 
 		}
 		valid += b.Size()
 	}
+}
+
+// logStartAboveEnd is LogLoader.recoverLog's
+// deleteSegmentsIfLogStartGreaterThanLogEnd (Log.scala recoverLog before
+// 2.8), run after recovery whatever the shutdown: when the log end offset
+// is below the log-start-offset-checkpoint entry, every segment is deleted
+// and the log starts empty at that offset. Their records were all below the
+// log start offset, which consumers cannot read, so no readable record is
+// lost; their bytes are.
+func logStartAboveEnd(p *segment.Partition, res *PartitionResult, kr *KafkaRecovery, add func(KafkaAction)) error {
+	if len(res.Segments) == 0 {
+		return nil
+	}
+	ls, err := segment.CheckpointEntry(p, segment.LogStartOffsetCheckpointFile)
+	if err != nil || ls < 0 {
+		return nil // unreadable: Kafka uses 0, which no log end offset is below
+	}
+	last := res.Segments[len(res.Segments)-1]
+	leo := max(res.LastOffset+1, last.BaseOffset)
+	if kr.Lost != nil {
+		leo = kr.Lost.FromOffset
+	}
+	if leo >= ls {
+		return nil
+	}
+	deleted := map[string]bool{}
+	for _, a := range kr.Actions {
+		if a.Action == "delete-segment" {
+			deleted[a.File] = true
+		}
+	}
+	for _, s := range res.Segments {
+		if deleted[s.Name] {
+			continue
+		}
+		size := s.Size
+		for _, a := range kr.Actions {
+			if a.Action == "truncate" && a.File == s.Name {
+				size = a.Position // the rest is already counted
+			}
+		}
+		add(KafkaAction{Action: "delete-segment", File: s.Name, BytesLost: size, Detail: fmt.Sprintf(
+			"the log end offset %d is below the log start offset %d (log-start-offset-checkpoint): LogLoader deletes every segment (\"Deleting all segments because logEndOffset ... is smaller than logStartOffset\") and the log starts empty at offset %d; the records deleted were all below the log start offset, already unreadable",
+			leo, ls, ls)})
+	}
+	return nil
 }

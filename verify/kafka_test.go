@@ -438,3 +438,29 @@ func TestKafkaUnreadableRecoveryPoints(t *testing.T) {
 		t.Errorf("duplicates: the last wins; recovery point %d", kr.RecoveryPoint)
 	}
 }
+
+// TestKafkaLogStartAboveLogEnd: after recovery the log end offset is below
+// the log-start-offset-checkpoint entry: the broker deletes every segment
+// and starts the log empty at the log start offset (LogLoader
+// deleteSegmentsIfLogStartGreaterThanLogEnd).
+func TestKafkaLogStartAboveLogEnd(t *testing.T) {
+	f := newFixture(t, defaultSpecs())
+	pos, size := appendBatch(t, f.log(1), 200, 10)
+	testutil.MustTruncate(t, f.log(1), pos+size-40)
+	writeFile(t, filepath.Join(f.logDir, "log-start-offset-checkpoint"),
+		state.AppendOffsetCheckpoint(nil, []state.TopicPartitionOffset{{Topic: "t", Partition: 0, Offset: 205}}))
+	kr := predict(t, f, verify.DefaultKafkaVersion)
+	d := actionsOf(kr, "delete-segment")
+	if len(d) != 2 || d[0].File != base(f.log(0)) || d[1].File != base(f.log(1)) || !strings.Contains(d[0].Detail, "starts empty at offset 205") {
+		t.Fatalf("delete-segment %+v", d)
+	}
+	if d[1].BytesLost != pos {
+		t.Errorf("the truncated segment's remaining %d bytes, got %d", pos, d[1].BytesLost)
+	}
+	// At 200 (the new log end offset) nothing more happens.
+	writeFile(t, filepath.Join(f.logDir, "log-start-offset-checkpoint"),
+		state.AppendOffsetCheckpoint(nil, []state.TopicPartitionOffset{{Topic: "t", Partition: 0, Offset: 200}}))
+	if d := actionsOf(predict(t, f, verify.DefaultKafkaVersion), "delete-segment"); len(d) != 0 {
+		t.Errorf("log start at the log end: %+v", d)
+	}
+}
