@@ -225,3 +225,19 @@ func TestIndexRebuildTimeIndexClasses(t *testing.T) {
 		t.Errorf("after apply: exit %d\n%s", code, out)
 	}
 }
+
+// TestIndexRebuildEmptySegment: the missing indexes of an empty .log are
+// what the broker creates itself (exit 0).
+func TestIndexRebuildEmptySegment(t *testing.T) {
+	part := t.TempDir() + "/t-0"
+	if err := os.MkdirAll(part, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(part+"/00000000000000000038.log", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, code := run(t, "index", "rebuild", part)
+	if code != ExitOK || !strings.Contains(out, "00000000000000000038.index: missing, the .log is empty") {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+}

@@ -164,8 +164,8 @@ const (
 	// by itself at load without harm (LogSegment.sanityCheck resizes a newly
 	// created time index to 0): one the rebuild would leave empty too, or
 	// the active segment's, which appends index from there. Left alone
-	// unless forced. A missing offset index stays ClassMissing: Kafka 2.3+
-	// recovers the whole segment at load for it.
+	// unless forced. A missing offset index stays ClassMissing (Kafka 2.3+
+	// recovers the whole segment at load for it) unless the .log is empty.
 	ClassCreatedEmpty IndexClass = "created-empty"
 )
 
@@ -186,6 +186,11 @@ func (r *Rebuilt) Classify(changes []IndexChange, active bool) error {
 		c := &changes[i]
 		switch {
 		case !c.Exists && c.Kind == "timeindex" && (c.NewEntries == 0 || active):
+			c.Class = ClassCreatedEmpty
+			continue
+		case !c.Exists && r.emptyLog():
+			// Kafka 2.2 creates it empty, 2.3+ recovers the empty segment,
+			// which writes it empty: what the rebuild writes.
 			c.Class = ClassCreatedEmpty
 			continue
 		case !c.Exists:
@@ -268,6 +273,12 @@ func (r *Rebuilt) Classify(changes []IndexChange, active bool) error {
 // timestamp (UnifiedLog.fetchOffsetByTimestamp), and time retention follows
 // the mtime.
 const emptyTimeIndexHarm = "the broker then takes the segment's largest timestamp from the file's mtime (LogSegment.largestTimestamp): a ListOffsets by timestamp can stop here and answer no offset, and retention.ms follows the mtime"
+
+// emptyLog reports whether the segment's .log holds no byte.
+func (r *Rebuilt) emptyLog() bool {
+	st, err := os.Stat(r.Segment.Log)
+	return err == nil && st.Size() == 0 && len(r.OffsetIdx) == 0
+}
 
 // Diff compares the rebuilt indexes with the files on disk.
 func (r *Rebuilt) Diff() ([]IndexChange, error) {
