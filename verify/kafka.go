@@ -303,7 +303,7 @@ func kafkaRecovery(t Target, p *segment.Partition, res *PartitionResult, v Kafka
 	for i := start; i < len(res.Segments); i++ {
 		s := res.Segments[i]
 		add(KafkaAction{Action: "recover-segment", File: s.Name, Detail: fmt.Sprintf(
-			"at or above the recovery point %d: LogSegment.recover re-reads every batch and rebuilds .index, .timeindex and .txnindex", kr.RecoveryPoint)})
+			"from the segment holding the recovery point %d on (no clean shutdown marker): LogSegment.recover re-reads every batch and rebuilds .index, .timeindex and .txnindex", kr.RecoveryPoint)})
 		if s.OverflowPosition >= 0 && (s.ValidBytes > s.OverflowPosition || s.ValidBytes == s.Size) {
 			add(KafkaAction{Action: "split-segment", File: s.Name, Position: s.OverflowPosition,
 				Detail: "LogSegmentOffsetOverflowException: the segment is split at the overflowing batch (KAFKA-6264)"})
