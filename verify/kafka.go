@@ -262,7 +262,11 @@ func kafkaRecovery(t Target, p *segment.Partition, res *PartitionResult, v Kafka
 		case s.Index == IndexMissing:
 			atLoad = "offset index missing: NoSuchFileException → recoverSegment, even after a clean shutdown (LogLoader.loadSegmentFiles)"
 		case s.TimeIndex == IndexMissing:
-			add(KafkaAction{Action: "create-empty-timeindex", File: s.Name, Detail: "time index missing: created empty (timeIndex.resize(0)), not rebuilt unless the segment is recovered"})
+			d := "time index missing: created empty (timeIndex.resize(0)), not rebuilt unless the segment is recovered"
+			if !recovered && i < len(res.Segments)-1 && s.MaxTimestamp >= 0 {
+				d += "; this segment is not recovered and holds timestamps: " + emptyTimeIndexHarm
+			}
+			add(KafkaAction{Action: "create-empty-timeindex", File: s.Name, Detail: d})
 		}
 		if atLoad == "" && v.eagerIndexes() && s.Index != IndexMissing {
 			if why := sanityCheck22(s.Path, s.BaseOffset, s.TimeIndex == IndexMissing); why != "" {
