@@ -188,3 +188,56 @@ func TestIndexRebuildClassifies(t *testing.T) {
 		t.Errorf("after apply: exit %d", code)
 	}
 }
+
+// TestIndexRebuildTimeIndexClasses: a missing time index of the active
+// segment is what the broker creates itself (left alone, exit 0); an empty
+// time index of an older segment holding timestamps is harmful (exit 1,
+// rebuilt), and verify warns about it.
+func TestIndexRebuildTimeIndexClasses(t *testing.T) {
+	dir := t.TempDir()
+	testutil.CopyTree(t, sample, dir+"/logs")
+	part := dir + "/logs/orders-0"
+	if err := os.Remove(part + "/00000000000000000020.timeindex"); err != nil {
+		t.Fatal(err)
+	}
+	out, _, code := run(t, "index", "rebuild", part)
+	if code != ExitOK || !strings.Contains(out, "00000000000000000020.timeindex: missing, the broker creates it empty at load") {
+		t.Fatalf("active segment's missing time index: exit %d\n%s", code, out)
+	}
+	if err := os.WriteFile(part+"/00000000000000000000.timeindex", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, code = run(t, "index", "rebuild", part)
+	if code != ExitFindings || !strings.Contains(out, "00000000000000000000.timeindex: harmful (empty, in a segment holding timestamps") {
+		t.Fatalf("older segment's empty time index: exit %d\n%s", code, out)
+	}
+	out, _, _ = run(t, "verify", part)
+	if !strings.Contains(out, "empty time index in a segment holding timestamps") {
+		t.Errorf("verify:\n%s", out)
+	}
+	if _, errOut, code := run(t, "index", "rebuild", "--apply", "--quarantine", dir+"/q", part); code != ExitOK {
+		t.Fatalf("apply: exit %d: %s", code, errOut)
+	}
+	if _, err := os.Stat(part + "/00000000000000000020.timeindex"); err == nil {
+		t.Error("--apply wrote the time index the broker creates itself")
+	}
+	if out, _, code := run(t, "index", "rebuild", part); code != ExitOK {
+		t.Errorf("after apply: exit %d\n%s", code, out)
+	}
+}
+
+// TestIndexRebuildEmptySegment: the missing indexes of an empty .log are
+// what the broker creates itself (exit 0).
+func TestIndexRebuildEmptySegment(t *testing.T) {
+	part := t.TempDir() + "/t-0"
+	if err := os.MkdirAll(part, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(part+"/00000000000000000038.log", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, code := run(t, "index", "rebuild", part)
+	if code != ExitOK || !strings.Contains(out, "00000000000000000038.index: missing, the .log is empty") {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+}

@@ -30,7 +30,7 @@ func verifyCommand() *cli.Command {
 			&cli.BoolFlag{Name: "strict", Usage: "exit 1 on warnings too"},
 			&cli.BoolFlag{Name: "json", Usage: "NDJSON: one object per finding, partition and recovery plan, then a summary"},
 			&cli.StringFlag{Name: "color", Value: "auto", Usage: "auto|always|never (auto honours NO_COLOR)"},
-			&cli.BoolFlag{Name: "what-would-kafka-do", Usage: "show what the broker's recovery would do at its next start after an unclean shutdown"},
+			&cli.BoolFlag{Name: "what-would-kafka-do", Usage: "show what the broker's log loading would do at its next start (recovery from the recovery point unless <logdir>/.kafka_cleanshutdown exists)"},
 			&cli.StringFlag{Name: "kafka-version", Value: verify.DefaultKafkaVersion.String(), Usage: "broker release whose recovery --what-would-kafka-do simulates (1.1 to 4.x; see the README for the differences modelled)"},
 			&cli.IntFlag{Name: "max-findings", Value: verify.DefaultMaxFindingsPerFile, Usage: "findings listed per file (the rest are counted)"},
 		},
@@ -161,7 +161,7 @@ type partitionJSON struct {
 func formatKafka(k *verify.KafkaRecovery) string {
 	s := fmt.Sprintf("what would kafka %s do: %s (recovery point %d", k.KafkaVersion, k.Partition, k.RecoveryPoint)
 	if k.CleanShutdownMarker {
-		s += "; .kafka_cleanshutdown present: a clean start would skip recovery"
+		s += "; .kafka_cleanshutdown present: a clean start, no recovery from the recovery point"
 	}
 	s += "):"
 	if len(k.Actions) == 0 {
@@ -184,10 +184,25 @@ func formatKafka(k *verify.KafkaRecovery) string {
 		}
 		s += "\n"
 	}
-	if k.Lost == nil {
+	for _, l := range k.LostInside {
+		s += fmt.Sprintf("  lost inside the log (later segments kept): %s\n", l)
+	}
+	if k.Lost != nil {
+		s += fmt.Sprintf("  lost at the log end: %s\n", k.Lost)
+	}
+	if k.Lost == nil && len(k.LostInside) == 0 {
 		return s + "  nothing lost\n"
 	}
-	return s + fmt.Sprintf("  total lost: %d bytes, %s\n", k.BytesLost, k.Lost)
+	ge := ""
+	for _, l := range k.LostInside {
+		if !l.Exact {
+			ge = "≥ "
+		}
+	}
+	if k.Lost != nil && !k.Lost.Exact {
+		ge = "≥ "
+	}
+	return s + fmt.Sprintf("  total lost: %d bytes, %s%d records\n", k.BytesLost, ge, k.RecordsLost)
 }
 
 func (o *verifyOutput) finish(sum *verify.Summary) error {

@@ -261,6 +261,14 @@ func RebuildPlan(w io.Writer, s *segment.Segment, rb *segment.Rebuilt, diff []se
 		switch {
 		case d.Identical:
 			fmt.Fprintf(w, "  %s: up to date (%d entries): byte-identical to what recovery writes\n", baseName(d.Path), d.NewEntries)
+		case !d.Exists && d.Class == segment.ClassCreatedEmpty && force:
+			fmt.Fprintf(w, "  %s: missing, the broker creates it empty at load; written (--force): %d entries (%d bytes)\n", baseName(d.Path), d.NewEntries, d.NewSize)
+		case !d.Exists && d.Class == segment.ClassCreatedEmpty && d.Kind == "index":
+			fmt.Fprintf(w, "  %s: missing, the .log is empty: the broker creates it empty at load (2.3+ by recovering the empty segment) and indexes new appends: left alone (--force writes %d entries (%d bytes))\n", baseName(d.Path), d.NewEntries, d.NewSize)
+		case !d.Exists && d.Class == segment.ClassCreatedEmpty:
+			fmt.Fprintf(w, "  %s: missing, the broker creates it empty at load and indexes new appends (LogSegment.sanityCheck): left alone (--force writes %d entries (%d bytes))\n", baseName(d.Path), d.NewEntries, d.NewSize)
+		case !d.Exists && d.Reason != "":
+			fmt.Fprintf(w, "  %s: missing (%s); rebuild writes %d entries (%d bytes)\n", baseName(d.Path), d.Reason, d.NewEntries, d.NewSize)
 		case !d.Exists:
 			fmt.Fprintf(w, "  %s: missing; rebuild writes %d entries (%d bytes)\n", baseName(d.Path), d.NewEntries, d.NewSize)
 		default:

@@ -66,3 +66,35 @@ func TestExtentLegacyWrapper(t *testing.T) {
 		}
 	}
 }
+
+// TestExtentCompactedLegacyWrapper: a wrapper the cleaner rewrote keeps
+// gaps between its inner offsets; v0 inner offsets are absolute, v1 ones
+// relative to wrapper offset minus the last inner offset
+// (AbstractLegacyRecordBatch.DeepRecordsIterator). The extent starts at the
+// first retained inner offset, not at wrapper offset minus count.
+func TestExtentCompactedLegacyWrapper(t *testing.T) {
+	for _, tc := range []struct {
+		magic int8
+		inner []int64
+	}{{0, []int64{5, 9, 17}}, {1, []int64{0, 4, 12}}} {
+		for _, codec := range []Compression{CompressionGzip, CompressionSnappy, CompressionLZ4} {
+			var in []byte
+			for _, o := range tc.inner {
+				in = AppendLegacyMessage(in, tc.magic, o, 0, 1000+o, []byte("k"), []byte("v"))
+			}
+			val, err := Compress(codec, tc.magic, nil, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			buf := AppendLegacyMessage(nil, tc.magic, 17, int8(codec), 1017, nil, val)
+			b, err := DecodeBatch(buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, err := NewRecordDecoder(DecoderOptions{}).Extent(b)
+			if want := (Extent{BaseOffset: 5, LastOffset: 17, Records: 3, Exact: true}); err != nil || e != want {
+				t.Errorf("v%d %s: Extent = %+v, %v; want %+v", tc.magic, codec, e, err, want)
+			}
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package logstore_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -81,5 +82,35 @@ func TestCompactedLogStartAndGapRead(t *testing.T) {
 		if got := firstBatch(c[0]); got != c[1] {
 			t.Errorf("Read(%d) starts with batch %d, want %d", c[0], got, c[1])
 		}
+	}
+}
+
+// TestOffsetForTimestampMagic0: a timestamp lookup in a magic-0 partition
+// returns an error the server can tell apart (UNSUPPORTED_FOR_MESSAGE_FORMAT),
+// not "no such offset".
+func TestOffsetForTimestampMagic0(t *testing.T) {
+	logDir := t.TempDir()
+	dir := filepath.Join(logDir, "old-0")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	buf, err := format.AppendBatch(nil, format.BatchOptions{Magic: 0, BaseOffset: 0}, []format.Message{{Value: []byte("a")}, {Value: []byte("b")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, segment.FileName(0, segment.LogSuffix)), buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err := logstore.Open(logDir, logstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	pl, err := st.Partition("old", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if off, ts, err := pl.OffsetForTimestamp(0); !errors.Is(err, segment.ErrUnsupportedForMessageFormat) {
+		t.Errorf("OffsetForTimestamp = %d, %d, %v; want ErrUnsupportedForMessageFormat", off, ts, err)
 	}
 }

@@ -361,7 +361,10 @@ func (p *Partition) OffsetForTimestamp(ts int64) (int64, int64, error) {
 		return -1, -1, nil
 	}
 	if errors.Is(err, segment.ErrUnsupportedForMessageFormat) {
-		// Kafka answers UNSUPPORTED_FOR_MESSAGE_FORMAT (43).
+		// A magic-0 partition: UNSUPPORTED_FOR_MESSAGE_FORMAT (43), as a
+		// broker below 3.0 answers (Log.scala fetchOffsetByTimestamp); from
+		// 3.0 the message format setting is ignored and a broker finds no
+		// offset in timestamp-less data.
 		return -1, -1, fmt.Errorf("%w: %w", server.ErrUnsupportedForMessageFormat, err)
 	}
 	if err != nil {

@@ -160,6 +160,13 @@ const (
 	ClassHarmful  IndexClass = "harmful"
 	ClassZeroTail IndexClass = "zero-tail"
 	ClassValid    IndexClass = "valid-differs"
+	// ClassCreatedEmpty is a missing time index the broker creates empty
+	// by itself at load without harm (LogSegment.sanityCheck resizes a newly
+	// created time index to 0): one the rebuild would leave empty too, or
+	// the active segment's, which appends index from there. Left alone
+	// unless forced. A missing offset index stays ClassMissing (Kafka 2.3+
+	// recovers the whole segment at load for it) unless the .log is empty.
+	ClassCreatedEmpty IndexClass = "created-empty"
 )
 
 // NeedsRebuild reports whether the class calls for a rebuild.
@@ -178,8 +185,19 @@ func (r *Rebuilt) Classify(changes []IndexChange, active bool) error {
 	for i := range changes {
 		c := &changes[i]
 		switch {
+		case !c.Exists && c.Kind == "timeindex" && (c.NewEntries == 0 || active):
+			c.Class = ClassCreatedEmpty
+			continue
+		case !c.Exists && r.emptyLog():
+			// Kafka 2.2 creates it empty, 2.3+ recovers the empty segment,
+			// which writes it empty: what the rebuild writes.
+			c.Class = ClassCreatedEmpty
+			continue
 		case !c.Exists:
 			c.Class = ClassMissing
+			if c.Kind == "timeindex" {
+				c.Reason = emptyTimeIndexHarm
+			}
 			continue
 		case c.Identical:
 			c.Class = ClassUpToDate
@@ -238,11 +256,28 @@ func (r *Rebuilt) Classify(changes []IndexChange, active bool) error {
 			}
 		case tail.Kind == index.ZeroedTail && tail.Bytes > 0 && !active:
 			c.Class, c.Reason = ClassZeroTail, fmt.Sprintf("%d zero bytes after the entries of a segment that is not the last one: the broker counts them as entries", tail.Bytes)
+		case c.Kind == "timeindex" && !active && c.OldEntries == 0 && c.NewEntries > 0:
+			c.Class, c.Reason = ClassHarmful, "empty, in a segment holding timestamps: "+emptyTimeIndexHarm
 		default:
 			c.Class = ClassValid
 		}
 	}
 	return nil
+}
+
+// emptyTimeIndexHarm is what an empty (or missing, so created empty) time
+// index of a segment that is not the last one does on a broker: the
+// segment's largest timestamp becomes the file's mtime
+// (LogSegment.largestTimestamp), so a ListOffsets by timestamp can stop at
+// this segment and answer no offset though later segments hold the
+// timestamp (UnifiedLog.fetchOffsetByTimestamp), and time retention follows
+// the mtime.
+const emptyTimeIndexHarm = "the broker then takes the segment's largest timestamp from the file's mtime (LogSegment.largestTimestamp): a ListOffsets by timestamp can stop here and answer no offset, and retention.ms follows the mtime"
+
+// emptyLog reports whether the segment's .log holds no byte.
+func (r *Rebuilt) emptyLog() bool {
+	st, err := os.Stat(r.Segment.Log)
+	return err == nil && st.Size() == 0 && len(r.OffsetIdx) == 0
 }
 
 // Diff compares the rebuilt indexes with the files on disk.

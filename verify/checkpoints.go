@@ -218,10 +218,6 @@ var clampedCheckpoints = []struct{ file, what string }{
 // offset after the plan. Only whole partitions are judged (a segment
 // target does not know the log end offset).
 func planCheckpointClamps(targets []Target, parts []*partPlan, plan *Plan) error {
-	type tp struct {
-		topic     string
-		partition int32
-	}
 	byDir := map[string]map[tp]*partPlan{}
 	var dirs []string
 	for i, t := range targets {
@@ -242,6 +238,9 @@ func planCheckpointClamps(targets []Target, parts []*partPlan, plan *Plan) error
 	}
 	sort.Strings(dirs)
 	for _, d := range dirs {
+		if err := planLogStartAboveEnd(d, byDir[d], plan); err != nil {
+			return err
+		}
 		for _, c := range clampedCheckpoints {
 			path := filepath.Join(d, c.file)
 			b, ok, err := readStateFile(path)
@@ -276,6 +275,43 @@ func planCheckpointClamps(targets []Target, parts []*partPlan, plan *Plan) error
 			a.Detail = "as the broker does at its next start: " + strings.Join(lost, ", ")
 			plan.Actions = append(plan.Actions, a)
 		}
+	}
+	return nil
+}
+
+type tp struct {
+	topic     string
+	partition int32
+}
+
+// planLogStartAboveEnd reports, unresolved, every partition whose planned
+// cut leaves its log end offset below its log-start-offset-checkpoint
+// entry. The broker does not clamp that entry: LogLoader.recoverLog
+// (deleteSegmentsIfLogStartGreaterThanLogEnd; Log.scala recoverLog in 2.2)
+// then deletes every segment and starts the partition empty at the log
+// start offset. Repair leaves the entry alone (lowering it would make
+// deleted records visible again) and says what will happen.
+func planLogStartAboveEnd(dir string, parts map[tp]*partPlan, plan *Plan) error {
+	const file = "log-start-offset-checkpoint"
+	path := filepath.Join(dir, file)
+	b, ok, err := readStateFile(path)
+	if err != nil || !ok {
+		return err
+	}
+	cp, err := state.DecodeOffsetCheckpoint(b, file)
+	if err != nil {
+		return nil
+	}
+	for _, e := range cp.Entries {
+		pp, ok := parts[tp{e.Topic, e.Partition}]
+		if !ok || pp.lost == nil || e.Offset <= pp.leo {
+			continue
+		}
+		f := newFinding(ReasonCheckpointOutOfRange, SeverityError, -1, -1, e.Offset, fmt.Sprintf(
+			"%s: after this plan the log end offset is %d, below the log start offset %d: at its next start the broker deletes every segment of the partition and starts it empty at offset %d (LogLoader.recoverLog, deleteSegmentsIfLogStartGreaterThanLogEnd); the records it deletes are all below the log start offset, already invisible to consumers. Repair leaves the entry alone",
+			segment.PartitionDirName(e.Topic, e.Partition), pp.leo, e.Offset, e.Offset))
+		f.Partition, f.File, f.Path = segment.PartitionDirName(e.Topic, e.Partition), file, path
+		plan.Unresolved = append(plan.Unresolved, f)
 	}
 	return nil
 }

@@ -204,6 +204,11 @@ func (m *indexMerge) finish(sc *segmentScan, sr *SegmentResult) {
 	}
 	if m.ti == nil {
 		sr.TimeIndex = IndexMissing
+		if !sr.Active && sr.MaxTimestamp >= 0 {
+			sc.rep.add(newFinding(ReasonTimeIndexMissing, SeverityWarning, -1, -1, -1,
+				"no .timeindex in a segment holding timestamps: the broker creates it empty (and fills it only when it recovers the segment); "+emptyTimeIndexHarm))
+			return
+		}
 		sc.rep.add(newFinding(ReasonTimeIndexMissing, SeverityInfo, -1, -1, -1,
 			"no .timeindex: the broker creates it empty (and fills it only when it recovers the segment)"))
 		return
@@ -232,6 +237,10 @@ func (m *indexMerge) finish(sc *segmentScan, sr *SegmentResult) {
 	switch {
 	case harmful > 0:
 		sr.TimeIndex = IndexHarmful
+	case err == nil && terr == nil && n == 0 && !sr.Active && sr.MaxTimestamp >= 0 && tail.Bytes == 0:
+		sr.TimeIndex = IndexHarmful
+		rep.add(newFinding(ReasonTimeIndexHarmful, SeverityWarning, -1, -1, -1,
+			"empty time index in a segment holding timestamps: "+emptyTimeIndexHarm))
 	case terr == nil && tail.Kind == index.ZeroedTail && tail.Bytes > 0 && !sr.Active:
 		sr.TimeIndex = IndexZeroTail
 		rep.add(newFinding(ReasonIndexZeroTail, SeverityError, int64(n)*index.TimeIndexEntrySize, m.ti.Size(), -1,
@@ -277,3 +286,11 @@ func indexPaths(logPath string) (string, string) {
 	base, _, _ := segment.ParseFileName(filepath.Base(logPath))
 	return filepath.Join(dir, segment.FileName(base, segment.IndexSuffix)), filepath.Join(dir, segment.FileName(base, segment.TimeIndexSuffix))
 }
+
+// emptyTimeIndexHarm is what an empty time index (or a missing one, which
+// the broker creates empty) of a segment that is not the last one does: the
+// segment's largest timestamp becomes the file's mtime
+// (LogSegment.largestTimestamp), so UnifiedLog.fetchOffsetByTimestamp can
+// pick this segment and answer no offset though later segments hold the
+// timestamp, and retention.ms follows the mtime.
+const emptyTimeIndexHarm = "the broker then takes the segment's largest timestamp from the file's mtime (LogSegment.largestTimestamp): a ListOffsets by timestamp can stop at this segment and answer no offset, and retention.ms follows the mtime"

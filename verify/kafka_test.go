@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/kseg/kseg/format"
@@ -228,5 +229,238 @@ func TestKafkaLossCountsLegacyWrappers(t *testing.T) {
 	want := verify.Loss{FromOffset: 90, ToOffset: 119, Records: 10 + 20, Exact: true}
 	if kr.Lost == nil || *kr.Lost != want {
 		t.Errorf("lost %+v, want %+v; actions %+v", kr.Lost, want, kr.Actions)
+	}
+}
+
+// TestKafkaLoadTimeRecovery: what the broker does to damage depending on
+// the recovery point, the clean shutdown marker and a missing index
+// (LogLoader.loadSegmentFiles, recoverLog).
+func TestKafkaLoadTimeRecovery(t *testing.T) {
+	specs := []segSpec{{0, consecutive(0, 20)}, {100, consecutive(100, 20)}, {200, consecutive(200, 20)}}
+	recoveryPoint := func(t *testing.T, f *fixture, at int64) {
+		writeFile(t, filepath.Join(f.logDir, "recovery-point-offset-checkpoint"),
+			state.AppendOffsetCheckpoint(nil, []state.TopicPartitionOffset{{Topic: "t", Partition: 0, Offset: at}}))
+	}
+	cleanShutdown := func(t *testing.T, f *fixture) {
+		writeFile(t, filepath.Join(f.logDir, ".kafka_cleanshutdown"), []byte(`{"version":0,"brokerEpoch":7}`))
+	}
+	flipOld := func(t *testing.T, f *fixture) { testutil.MustFlipBit(t, f.log(0), f.pos[0][5]+100, 3) }
+	gap := verify.Loss{FromOffset: 25, ToOffset: 99, Records: 75, Exact: true}
+
+	t.Run("bit flip below the recovery point, unclean", func(t *testing.T) {
+		f := newFixture(t, specs)
+		recoveryPoint(t, f, 250)
+		flipOld(t, f)
+		kr := predict(t, f, verify.DefaultKafkaVersion)
+		if len(actionsOf(kr, "truncate")) != 0 || kr.Lost != nil || kr.RecordsLost != 0 {
+			t.Errorf("the broker does not recover below the recovery point: %+v", kr.Actions)
+		}
+		if a := actionsOf(kr, "keep-damaged"); len(a) != 1 || a[0].File != base(f.log(0)) || a[0].Position != f.pos[0][5] {
+			t.Errorf("keep-damaged %+v", a)
+		}
+		if a := actionsOf(kr, "recover-segment"); len(a) != 1 || a[0].File != base(f.log(2)) {
+			t.Errorf("recover-segment %+v", a)
+		}
+	})
+
+	t.Run("bit flip after a clean shutdown", func(t *testing.T) {
+		f := newFixture(t, specs)
+		flipOld(t, f)
+		cleanShutdown(t, f)
+		kr := predict(t, f, verify.DefaultKafkaVersion)
+		if !kr.CleanShutdownMarker || len(actionsOf(kr, "recover-segment")) != 0 || len(actionsOf(kr, "truncate")) != 0 || kr.Lost != nil {
+			t.Errorf("a clean start recovers nothing: %+v", kr.Actions)
+		}
+		if a := actionsOf(kr, "keep-damaged"); len(a) != 1 || a[0].File != base(f.log(0)) {
+			t.Errorf("keep-damaged %+v", a)
+		}
+	})
+
+	t.Run("missing index of a damaged older segment", func(t *testing.T) {
+		for _, clean := range []bool{false, true} {
+			f := newFixture(t, specs)
+			recoveryPoint(t, f, 250)
+			flipOld(t, f)
+			must(t, os.Remove(f.index(0)))
+			if clean {
+				cleanShutdown(t, f)
+			}
+			kr := predict(t, f, verify.DefaultKafkaVersion)
+			tr := actionsOf(kr, "truncate")
+			if len(tr) != 1 || tr[0].File != base(f.log(0)) || tr[0].Position != f.pos[0][5] || tr[0].Lost == nil || *tr[0].Lost != gap {
+				t.Fatalf("clean=%v: truncate %+v", clean, tr)
+			}
+			if len(actionsOf(kr, "delete-segment")) != 0 || kr.Lost != nil {
+				t.Errorf("clean=%v: loadSegmentFiles keeps the later segments: %+v", clean, kr.Actions)
+			}
+			if len(kr.LostInside) != 1 || kr.LostInside[0] != gap || kr.RecordsLost != 75 {
+				t.Errorf("clean=%v: lost inside %+v, records %d", clean, kr.LostInside, kr.RecordsLost)
+			}
+			if len(actionsOf(kr, "keep-damaged")) != 0 {
+				t.Errorf("clean=%v: %+v", clean, kr.Actions)
+			}
+			// Kafka 2.2 creates the index empty and recovers nothing there.
+			kr = predict(t, f, mustVersion(t, "2.2"))
+			if len(actionsOf(kr, "truncate")) != 0 || len(actionsOf(kr, "keep-damaged")) != 1 {
+				t.Errorf("clean=%v: 2.2 %+v", clean, kr.Actions)
+			}
+		}
+	})
+
+	t.Run("missing index of a torn last segment after a clean shutdown", func(t *testing.T) {
+		f := newFixture(t, specs)
+		pos, size := appendBatch(t, f.log(2), 300, 10)
+		testutil.MustTruncate(t, f.log(2), pos+size-40)
+		must(t, os.Remove(f.index(2)))
+		cleanShutdown(t, f)
+		kr := predict(t, f, verify.DefaultKafkaVersion)
+		want := verify.Loss{FromOffset: 300, ToOffset: 309, Records: 10, Exact: true}
+		if kr.Lost == nil || *kr.Lost != want || len(kr.LostInside) != 0 {
+			t.Errorf("lost %+v inside %+v; %+v", kr.Lost, kr.LostInside, kr.Actions)
+		}
+	})
+
+	t.Run("load-truncated segment deleted by a later recovery", func(t *testing.T) {
+		f := newFixture(t, specs)
+		recoveryPoint(t, f, 150)
+		testutil.MustFlipBit(t, f.log(1), f.pos[1][5]+100, 3)
+		pos, _ := appendBatch(t, f.log(2), 300, 10)
+		testutil.MustTruncate(t, f.log(2), pos+30)
+		must(t, os.Remove(f.index(2)))
+		kr := predict(t, f, verify.DefaultKafkaVersion)
+		if d := actionsOf(kr, "delete-segment"); len(d) != 1 || d[0].File != base(f.log(2)) {
+			t.Fatalf("delete-segment %+v", d)
+		}
+		var sum int64
+		for _, a := range kr.Actions {
+			if a.Action == "delete-segment" || (a.Action == "truncate" && a.File == base(f.log(1))) {
+				sum += a.BytesLost
+			}
+		}
+		if kr.BytesLost != sum || len(kr.LostInside) != 0 || kr.Lost == nil || kr.Lost.FromOffset != 125 {
+			t.Errorf("bytes lost %d want %d, inside %+v, lost %+v", kr.BytesLost, sum, kr.LostInside, kr.Lost)
+		}
+	})
+
+	t.Run("zero-filled transaction index entry", func(t *testing.T) {
+		f := newFixture(t, specs)
+		recoveryPoint(t, f, 250)
+		flipOld(t, f)
+		writeFile(t, filepath.Join(f.dir, "00000000000000000100.txnindex"), make([]byte, 34))
+		kr := predict(t, f, verify.DefaultKafkaVersion)
+		if a := actionsOf(kr, "rebuild-index"); len(a) != 1 || a[0].File != base(f.log(1)) {
+			t.Errorf("rebuild-index %+v", kr.Actions)
+		}
+	})
+}
+
+func mustVersion(t *testing.T, s string) verify.KafkaVersion {
+	t.Helper()
+	v, err := verify.ParseKafkaVersion(s)
+	must(t, err)
+	return v
+}
+
+// TestKafkaKeepsHarmfulIndex: a harmful index of a segment nobody recovers
+// stays in use (Kafka 2.3+ runs no index sanity check at load; this one
+// passes 2.2's, which read only the last entry).
+func TestKafkaKeepsHarmfulIndex(t *testing.T) {
+	specs := []segSpec{{0, consecutive(0, 20)}, {100, consecutive(100, 20)}}
+	f := newFixture(t, specs)
+	writeFile(t, filepath.Join(f.logDir, "recovery-point-offset-checkpoint"),
+		state.AppendOffsetCheckpoint(nil, []state.TopicPartitionOffset{{Topic: "t", Partition: 0, Offset: 150}}))
+	testutil.MustSetInt32BE(t, f.index(0), 4, 1) // first entry's position inside a batch
+	for _, v := range []verify.KafkaVersion{mustVersion(t, "2.2"), verify.DefaultKafkaVersion} {
+		kr := predict(t, f, v)
+		if a := actionsOf(kr, "keep-harmful-index"); len(a) != 1 || a[0].File != base(f.log(0)) {
+			t.Errorf("%v: %+v", v, kr.Actions)
+		}
+	}
+	// Recovered from the recovery point: rebuilt, not kept.
+	writeFile(t, filepath.Join(f.logDir, "recovery-point-offset-checkpoint"),
+		state.AppendOffsetCheckpoint(nil, []state.TopicPartitionOffset{{Topic: "t", Partition: 0, Offset: 0}}))
+	if a := actionsOf(predict(t, f, verify.DefaultKafkaVersion), "keep-harmful-index"); len(a) != 0 {
+		t.Errorf("recovered segment: %+v", a)
+	}
+}
+
+// TestKafkaRecoveryIndexFailure: offsets going backwards inside a
+// recovered segment make LogSegment.recover's offset index append throw
+// InvalidOffsetException once an indexed batch is not above the last
+// indexed offset: recoverLog then truncates the whole segment and deletes
+// the later ones. A regression no index append sees truncates nothing.
+func TestKafkaRecoveryIndexFailure(t *testing.T) {
+	regress := append(consecutive(0, 10), consecutive(10, 10)...)
+	f := newFixture(t, []segSpec{{0, regress}, {100, consecutive(100, 20)}})
+	kr := predict(t, f, verify.DefaultKafkaVersion)
+	tr := actionsOf(kr, "truncate")
+	if len(tr) != 1 || tr[0].File != base(f.log(0)) || tr[0].Position != 0 || !strings.Contains(tr[0].Detail, "InvalidOffsetException") {
+		t.Fatalf("truncate %+v", tr)
+	}
+	if d := actionsOf(kr, "delete-segment"); len(d) != 1 || d[0].File != base(f.log(1)) {
+		t.Errorf("delete-segment %+v", d)
+	}
+	if kr.Lost == nil || kr.Lost.FromOffset != 0 || kr.Lost.ToOffset != 199 {
+		t.Errorf("lost %+v", kr.Lost)
+	}
+	// Two batches back, before the first index entry: nothing fails.
+	f = newFixture(t, []segSpec{{0, append([]int64{0, 5, 0, 5}, consecutive(10, 18)...)}, {100, consecutive(100, 20)}})
+	kr = predict(t, f, verify.DefaultKafkaVersion)
+	if tr := actionsOf(kr, "truncate"); len(tr) != 0 || kr.Lost != nil {
+		t.Errorf("early regression: %+v", kr.Actions)
+	}
+}
+
+// TestKafkaEmptySegmentLosesNothing: an empty active segment (0 bytes) is
+// recovered and nothing is truncated.
+func TestKafkaEmptySegmentLosesNothing(t *testing.T) {
+	f := newFixture(t, []segSpec{{0, consecutive(0, 20)}, {100, nil}})
+	kr := predict(t, f, verify.DefaultKafkaVersion)
+	if tr := actionsOf(kr, "truncate"); len(tr) != 0 || kr.Lost != nil {
+		t.Errorf("%+v", kr.Actions)
+	}
+}
+
+// TestKafkaUnreadableRecoveryPoints: a recovery-point-offset-checkpoint
+// Kafka cannot read (here its count says 2 but it holds 1 entry) is reset
+// to 0 for every partition (LogManager.loadLogs): every segment is
+// recovered.
+func TestKafkaUnreadableRecoveryPoints(t *testing.T) {
+	specs := []segSpec{{0, consecutive(0, 20)}, {100, consecutive(100, 20)}}
+	f := newFixture(t, specs)
+	writeFile(t, filepath.Join(f.logDir, "recovery-point-offset-checkpoint"), []byte("0\n2\nt 0 150\n"))
+	kr := predict(t, f, verify.DefaultKafkaVersion)
+	if a := actionsOf(kr, "recover-segment"); kr.RecoveryPoint != 0 || len(a) != 2 {
+		t.Errorf("recovery point %d, recover-segment %+v", kr.RecoveryPoint, a)
+	}
+	writeFile(t, filepath.Join(f.logDir, "recovery-point-offset-checkpoint"), []byte("0\n2\nt 0 10\nt 0 150\n"))
+	if kr := predict(t, f, verify.DefaultKafkaVersion); kr.RecoveryPoint != 150 {
+		t.Errorf("duplicates: the last wins; recovery point %d", kr.RecoveryPoint)
+	}
+}
+
+// TestKafkaLogStartAboveLogEnd: after recovery the log end offset is below
+// the log-start-offset-checkpoint entry: the broker deletes every segment
+// and starts the log empty at the log start offset (LogLoader
+// deleteSegmentsIfLogStartGreaterThanLogEnd).
+func TestKafkaLogStartAboveLogEnd(t *testing.T) {
+	f := newFixture(t, defaultSpecs())
+	pos, size := appendBatch(t, f.log(1), 200, 10)
+	testutil.MustTruncate(t, f.log(1), pos+size-40)
+	writeFile(t, filepath.Join(f.logDir, "log-start-offset-checkpoint"),
+		state.AppendOffsetCheckpoint(nil, []state.TopicPartitionOffset{{Topic: "t", Partition: 0, Offset: 205}}))
+	kr := predict(t, f, verify.DefaultKafkaVersion)
+	d := actionsOf(kr, "delete-segment")
+	if len(d) != 2 || d[0].File != base(f.log(0)) || d[1].File != base(f.log(1)) || !strings.Contains(d[0].Detail, "starts empty at offset 205") {
+		t.Fatalf("delete-segment %+v", d)
+	}
+	if d[1].BytesLost != pos {
+		t.Errorf("the truncated segment's remaining %d bytes, got %d", pos, d[1].BytesLost)
+	}
+	// At 200 (the new log end offset) nothing more happens.
+	writeFile(t, filepath.Join(f.logDir, "log-start-offset-checkpoint"),
+		state.AppendOffsetCheckpoint(nil, []state.TopicPartitionOffset{{Topic: "t", Partition: 0, Offset: 200}}))
+	if d := actionsOf(predict(t, f, verify.DefaultKafkaVersion), "delete-segment"); len(d) != 0 {
+		t.Errorf("log start at the log end: %+v", d)
 	}
 }

@@ -301,6 +301,10 @@ func (pp *partPlan) plan(t Target, opts RepairOptions, truncFile string, plan *P
 			if sr.Index == IndexMissing {
 				if opts.KafkaVersion.eagerIndexes() {
 					a.Detail += fmt.Sprintf(" (a Kafka %s broker would create it empty and never rebuild it below the recovery point: lookups would scan the segment from position 0)", opts.KafkaVersion)
+				} else if sr.ValidBytes < sr.Size {
+					// LogLoader.loadSegmentFiles: NoSuchFileException →
+					// recoverSegment, which truncates a damaged segment.
+					a.Detail += fmt.Sprintf(" (a Kafka %s broker would recover this segment at its next start and truncate it at position %d, the damage, keeping the later segments; with the index rebuilt here it does not, and the damage stays for you to resolve)", opts.KafkaVersion, sr.ValidBytes)
 				} else {
 					a.Detail += fmt.Sprintf(" (a Kafka %s broker would also rebuild it at its next start)", opts.KafkaVersion)
 				}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -425,5 +426,72 @@ func TestRepairClampsCheckpoints(t *testing.T) {
 	}
 	if again := plan(t, verify.RepairOptions{}, f.logDir); !again.NothingToDo() {
 		t.Errorf("second run: %+v", again.Actions)
+	}
+}
+
+// TestRepairLogStartAboveNewEnd: a cut that leaves the log end offset below
+// the log-start-offset-checkpoint entry is not clamped (Kafka does not
+// clamp it: LogLoader deletes every segment instead); the plan says so.
+func TestRepairLogStartAboveNewEnd(t *testing.T) {
+	f := newFixture(t, defaultSpecs())
+	pos, size := appendBatch(t, f.log(1), 200, 10)
+	testutil.MustTruncate(t, f.log(1), pos+size-40)
+	ls := filepath.Join(f.logDir, "log-start-offset-checkpoint")
+	must(t, os.WriteFile(ls, state.AppendOffsetCheckpoint(nil, []state.TopicPartitionOffset{{Topic: "t", Partition: 0, Offset: 205}}), 0o644))
+	p := plan(t, verify.RepairOptions{}, f.logDir)
+	var found bool
+	for _, u := range p.Unresolved {
+		if u.Reason == verify.ReasonCheckpointOutOfRange && u.File == "log-start-offset-checkpoint" &&
+			strings.Contains(u.Detail, "deletes every segment") && u.Offset == 205 {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("unresolved %+v", p.Unresolved)
+	}
+	for _, a := range p.Actions {
+		if a.File == "log-start-offset-checkpoint" {
+			t.Errorf("plan rewrites the log start offset: %+v", a)
+		}
+	}
+}
+
+// TestRepairMissingIndexOfDamagedSegment: the plan says that the broker
+// would truncate the damaged segment when it recovers it for its missing
+// index, which the rebuild prevents.
+func TestRepairMissingIndexOfDamagedSegment(t *testing.T) {
+	f := newFixture(t, defaultSpecs())
+	testutil.MustFlipBit(t, f.log(0), f.pos[0][5]+100, 3)
+	must(t, os.Remove(f.index(0)))
+	p := plan(t, verify.RepairOptions{}, f.logDir)
+	var found bool
+	for _, a := range p.Actions {
+		if a.Kind == verify.ActionRebuildIndex && a.File == base(f.log(0)) {
+			found = strings.Contains(a.Detail, fmt.Sprintf("truncate it at position %d", f.pos[0][5]))
+		}
+	}
+	if !found {
+		t.Errorf("plan %+v", p.Actions)
+	}
+}
+
+// TestRepairEmptyOlderTimeIndex: an empty time index of a segment that is
+// not the last one, in a segment holding timestamps, is harmful (the broker
+// would take the segment's largest timestamp from its mtime): verify warns
+// and repair rebuilds it.
+func TestRepairEmptyOlderTimeIndex(t *testing.T) {
+	f := newFixture(t, defaultSpecs())
+	must(t, os.WriteFile(f.timeIndex(0), nil, 0o644))
+	fs, _ := runVerify(t, verify.Options{}, f.logDir)
+	var warned bool
+	for _, x := range fs {
+		warned = warned || (x.Reason == verify.ReasonTimeIndexHarmful && x.Severity == verify.SeverityWarning && x.File == base(f.timeIndex(0)))
+	}
+	if !warned {
+		t.Errorf("verify:%s", describe(fs))
+	}
+	p := plan(t, verify.RepairOptions{}, f.logDir)
+	if len(p.Actions) != 1 || p.Actions[0].Kind != verify.ActionRebuildIndex || p.Actions[0].File != base(f.log(0)) {
+		t.Errorf("plan %+v", p.Actions)
 	}
 }

@@ -1,15 +1,13 @@
 package verify
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 
 	"github.com/kseg/kseg/format"
 	"github.com/kseg/kseg/segment"
+	"github.com/kseg/kseg/state"
 )
 
 // Target is one partition directory to check, optionally restricted to some
@@ -101,32 +99,25 @@ func hasSegmentFiles(dir string) bool {
 	return false
 }
 
-// readRecoveryPoints parses <logDir>/recovery-point-offset-checkpoint
-// (version 0: "0", count, then "topic partition offset" lines). A missing or
-// malformed file yields nil: recovery then starts at offset 0, the worst case.
+// readRecoveryPoints reads <logDir>/recovery-point-offset-checkpoint as
+// LogManager.loadLogs does (OffsetCheckpointFile, CheckpointFile: version 0,
+// the entry count, then "topic partition offset" lines; the last of
+// duplicates wins). A missing file, or one Kafka fails to read (wrong
+// version, count mismatch, malformed line), yields nil: Kafka then "resets
+// the recovery checkpoint to 0" for every partition of the log dir.
 func readRecoveryPoints(logDir string) map[string]int64 {
-	f, err := os.Open(filepath.Join(logDir, "recovery-point-offset-checkpoint"))
+	const file = "recovery-point-offset-checkpoint"
+	b, err := os.ReadFile(filepath.Join(logDir, file))
 	if err != nil {
 		return nil
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
+	cp, err := state.DecodeOffsetCheckpoint(b, file)
+	if err != nil {
+		return nil
+	}
 	out := map[string]int64{}
-	line := 0
-	for sc.Scan() {
-		line++
-		if line <= 2 {
-			continue
-		}
-		fs := strings.Fields(sc.Text())
-		if len(fs) != 3 {
-			return nil
-		}
-		v, err := strconv.ParseInt(fs[2], 10, 64)
-		if err != nil {
-			return nil
-		}
-		out[fs[0]+"-"+fs[1]] = v
+	for _, e := range cp.Entries {
+		out[segment.PartitionDirName(e.Topic, e.Partition)] = e.Offset
 	}
 	return out
 }
