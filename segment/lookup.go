@@ -19,9 +19,11 @@ const smallWindow = 4096
 var ErrOffsetOutOfRange = errors.New("kseg/segment: offset out of range")
 
 // ErrUnsupportedForMessageFormat reports a timestamp lookup in a partition
-// whose message format has no timestamps (magic 0): Kafka's ListOffsets
-// answers UNSUPPORTED_FOR_MESSAGE_FORMAT there.
-var ErrUnsupportedForMessageFormat = errors.New("kseg/segment: UNSUPPORTED_FOR_MESSAGE_FORMAT")
+// whose message format has no timestamps (magic 0): a Kafka broker before
+// 3.0 answers ListOffsets with UNSUPPORTED_FOR_MESSAGE_FORMAT there
+// (Log.scala fetchOffsetByTimestamp checks message.format.version); from 3.0
+// the format setting is ignored and the broker finds no offset.
+var ErrUnsupportedForMessageFormat = errors.New("kseg/segment: UNSUPPORTED_FOR_MESSAGE_FORMAT (magic 0 has no timestamps; a broker before 3.0 answers this, 3.0 and later find no offset)")
 
 // BatchInfo is a copy of a batch header (safe to keep). Offsets and the
 // record count are the records' own: for a magic 0/1 compressed wrapper,
