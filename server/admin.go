@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
@@ -123,6 +124,8 @@ func adminVersions(writable bool) []kmsg.ApiVersionsResponseApiKey {
 		{ApiKey: int16(kmsg.DescribeLogDirs), MaxVersion: 4},
 		{ApiKey: int16(kmsg.ListGroups), MaxVersion: 5},
 		{ApiKey: int16(kmsg.DescribeGroups), MaxVersion: 5},
+		// v0 is what Kafka 3.8–4.0 speak (v1 adds KIP-1099's member type).
+		{ApiKey: int16(kmsg.ConsumerGroupDescribe), MaxVersion: 0},
 		{ApiKey: int16(kmsg.DescribeProducers), MaxVersion: 0},
 		{ApiKey: int16(kmsg.ListTransactions), MaxVersion: 1},
 		{ApiKey: int16(kmsg.DescribeTransactions), MaxVersion: 0},
@@ -148,6 +151,8 @@ func (s *server) dispatchAdmin(cc *conn, req *protocol.Request) (kmsg.Response, 
 		return s.listGroups(q), nil
 	case *kmsg.DescribeGroupsRequest:
 		return s.describeGroups(q), nil
+	case *kmsg.ConsumerGroupDescribeRequest:
+		return s.consumerGroupDescribe(q), nil
 	case *kmsg.DescribeProducersRequest:
 		return s.describeProducers(q), nil
 	case *kmsg.ListTransactionsRequest:
@@ -605,6 +610,83 @@ func (s *server) describeGroups(q *kmsg.DescribeGroupsRequest) *kmsg.DescribeGro
 		resp.Groups = append(resp.Groups, dg)
 	}
 	return resp
+}
+
+// defaultConsumerAssignor is the assignor ConsumerGroupDescribe names for a
+// KIP-848 group whose members name none: the first of Kafka's default
+// group.consumer.assignors (GroupCoordinatorConfig: uniform, then range;
+// Kafka 3.7–4.0). A broker configured otherwise would name its own.
+const defaultConsumerAssignor = "uniform"
+
+// consumerGroupDescribe answers ConsumerGroupDescribe (KIP-848, API 69) for
+// the dead cluster's KIP-848 consumer groups as
+// GroupMetadataManager.consumerGroupDescribe does: any other group (classic,
+// share, streams, unknown, or created against this server) is
+// GROUP_ID_NOT_FOUND, on which Kafka's admin client asks DescribeGroups
+// (DescribeConsumerGroupsHandler.handleError).
+func (s *server) consumerGroupDescribe(q *kmsg.ConsumerGroupDescribeRequest) *kmsg.ConsumerGroupDescribeResponse {
+	resp := q.ResponseKind().(*kmsg.ConsumerGroupDescribeResponse)
+	gs := s.offlineGroups()
+	local := s.groups.summaries()
+	for _, id := range q.Groups {
+		dg := kmsg.NewConsumerGroupDescribeResponseGroup()
+		dg.Group = id
+		var g *gcoord.Group
+		if gs != nil {
+			g = gs.Group(id)
+		}
+		if _, ok := local[id]; ok || g == nil || g.Deleted || g.Type != gcoord.GroupTypeConsumer {
+			dg.ErrorCode = protocol.ErrGroupIDNotFound
+			resp.Groups = append(resp.Groups, dg)
+			continue
+		}
+		dg.State, dg.Epoch, dg.AssignmentEpoch = g.State, g.Generation, g.AssignmentEpoch
+		dg.AssignorName = g.Protocol
+		if dg.AssignorName == "" {
+			dg.AssignorName = defaultConsumerAssignor
+		}
+		for _, m := range g.Members {
+			dm := kmsg.NewConsumerGroupDescribeResponseGroupMember()
+			dm.MemberID, dm.InstanceID, dm.MemberEpoch = m.MemberID, m.GroupInstanceID, m.MemberEpoch
+			dm.ClientID, dm.ClientHost = m.ClientID, m.ClientHost
+			if m.RackID != "" {
+				dm.RackID = strp(m.RackID)
+			}
+			dm.SubscribedTopics = m.SubscribedTopics
+			if dm.SubscribedTopics == nil {
+				dm.SubscribedTopics = []string{}
+			}
+			if m.SubscribedTopicRegex != "" {
+				dm.SubscribedTopicRegex = strp(m.SubscribedTopicRegex)
+			}
+			dm.Assignment.TopicPartitions = describedAssignment(m.AssignedPartitions, m.AssignedTopicIDs)
+			dm.TargetAssignment.TopicPartitions = describedAssignment(m.TargetPartitions, m.TargetTopicIDs)
+			dg.Members = append(dg.Members, dm)
+		}
+		resp.Groups = append(resp.Groups, dg)
+	}
+	return resp
+}
+
+// describedAssignment converts a loaded KIP-848 assignment; a topic whose
+// name is unknown (not in the log dir) is left out, as Kafka leaves out a
+// topic id missing from its metadata image
+// (ConsumerGroupMember.topicPartitionsFromMap).
+func describedAssignment(parts []gcoord.TopicPartitions, ids []string) []kmsg.AssignmentTopicPartition {
+	out := []kmsg.AssignmentTopicPartition{}
+	for i, p := range parts {
+		if p.Topic == "" || i >= len(ids) {
+			continue
+		}
+		b, err := base64.RawURLEncoding.DecodeString(ids[i])
+		if err != nil || len(b) != 16 {
+			continue
+		}
+		var id [16]byte
+		copy(id[:], b)
+		out = append(out, kmsg.AssignmentTopicPartition{TopicID: id, Topic: p.Topic, Partitions: p.Partitions})
+	}
+	return out
 }
 
 func (s *server) describeProducers(q *kmsg.DescribeProducersRequest) *kmsg.DescribeProducersResponse {
