@@ -923,3 +923,87 @@ func TestKadmKIP848Group(t *testing.T) {
 		t.Errorf("cg848 orders-0 lag: %+v", l)
 	}
 }
+
+// TestJavaDescribeTopicPartitionsPaging replays the cursor loop of
+// KafkaAdminClient.generateDescribeTopicsCallWithDescribeTopicPartitionsApi
+// with a partition limit of 1 (kafka-topics.sh --partition-size-limit-per-response 1)
+// over every topic, including one whose log dir holds only partitions 1
+// and 3: the Java client's next cursor is the count of partitions it has
+// of the topic, and each partition must come exactly once. Unknown and
+// invalid names answer as Kafka does.
+func TestJavaDescribeTopicPartitionsPaging(t *testing.T) {
+	dir := javaLogDir(t)
+	writeLog(t, dir, "sparse-1", [][2][]byte{{nil, []byte("a")}})
+	writeLog(t, dir, "sparse-3", [][2][]byte{{nil, []byte("b")}})
+	addr := serveCfg(t, dir, server.Config{ReadOnly: true})
+	j := dialJava(t, addr, java40)
+	j.bootstrap()
+	all := j.call(kmsg.NewPtrMetadataRequest()).(*kmsg.MetadataResponse)
+	var names, want []string
+	for _, tp := range all.Topics {
+		names = append(names, *tp.Topic)
+		for _, p := range tp.Partitions {
+			want = append(want, fmt.Sprintf("%s-%d", *tp.Topic, p.Partition))
+		}
+	}
+	sort.Strings(want)
+	pending := map[string]bool{}
+	for _, n := range names {
+		pending[n] = true
+	}
+	have := map[string]int{} // partitions received per topic
+	var got []string
+	var cursor *kmsg.DescribeTopicPartitionsRequestCursor
+	for round := 0; len(pending) > 0; round++ {
+		if round > 100 {
+			t.Fatalf("no end after %d rounds; got %v", round, got)
+		}
+		req := kmsg.NewPtrDescribeTopicPartitionsRequest()
+		var req2 []string
+		for n := range pending {
+			req2 = append(req2, n)
+		}
+		sort.Strings(req2)
+		for _, n := range req2 {
+			req.Topics = append(req.Topics, kmsg.DescribeTopicPartitionsRequestTopic{Topic: n})
+		}
+		req.ResponsePartitionLimit, req.Cursor = 1, cursor
+		resp := j.call(req).(*kmsg.DescribeTopicPartitionsResponse)
+		n := 0
+		for _, tp := range resp.Topics {
+			if tp.ErrorCode != 0 {
+				t.Fatalf("%v: error %d", *tp.Topic, tp.ErrorCode)
+			}
+			for _, p := range tp.Partitions {
+				got = append(got, fmt.Sprintf("%s-%d", *tp.Topic, p.Partition))
+				have[*tp.Topic]++
+				n++
+			}
+			if resp.NextCursor == nil || resp.NextCursor.Topic != *tp.Topic {
+				delete(pending, *tp.Topic)
+			}
+		}
+		if n > 1 {
+			t.Fatalf("%d partitions in a response limited to 1", n)
+		}
+		cursor = nil
+		if c := resp.NextCursor; c != nil {
+			cursor = &kmsg.DescribeTopicPartitionsRequestCursor{Topic: c.Topic, Partition: int32(have[c.Topic])}
+		}
+	}
+	sort.Strings(got)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("paged partitions %v, want %v", got, want)
+	}
+	req := kmsg.NewPtrDescribeTopicPartitionsRequest()
+	req.Topics = []kmsg.DescribeTopicPartitionsRequestTopic{{Topic: "nope"}, {Topic: "bad/name"}, {Topic: "orders"}}
+	req.ResponsePartitionLimit = 2000
+	resp := j.call(req).(*kmsg.DescribeTopicPartitionsResponse)
+	codes := map[string]int16{}
+	for _, tp := range resp.Topics {
+		codes[*tp.Topic] = tp.ErrorCode
+	}
+	if !reflect.DeepEqual(codes, map[string]int16{"nope": 3, "bad/name": 17, "orders": 0}) || resp.NextCursor != nil {
+		t.Errorf("errors %v, cursor %+v", codes, resp.NextCursor)
+	}
+}

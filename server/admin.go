@@ -120,6 +120,7 @@ func (s *server) topicName(id [16]byte) (string, bool) {
 func adminVersions(writable bool) []kmsg.ApiVersionsResponseApiKey {
 	v := []kmsg.ApiVersionsResponseApiKey{
 		{ApiKey: int16(kmsg.DescribeCluster), MaxVersion: 1},
+		{ApiKey: int16(kmsg.DescribeTopicPartitions), MaxVersion: 0},
 		{ApiKey: int16(kmsg.DescribeConfigs), MaxVersion: 4},
 		{ApiKey: int16(kmsg.DescribeLogDirs), MaxVersion: 4},
 		{ApiKey: int16(kmsg.ListGroups), MaxVersion: 5},
@@ -143,6 +144,8 @@ func (s *server) dispatchAdmin(cc *conn, req *protocol.Request) (kmsg.Response, 
 	switch q := req.Body.(type) {
 	case *kmsg.DescribeClusterRequest:
 		return s.describeCluster(cc, q), nil
+	case *kmsg.DescribeTopicPartitionsRequest:
+		return s.describeTopicPartitions(q), nil
 	case *kmsg.DescribeConfigsRequest:
 		return s.describeConfigs(q), nil
 	case *kmsg.DescribeLogDirsRequest:
@@ -608,6 +611,125 @@ func (s *server) describeGroups(q *kmsg.DescribeGroupsRequest) *kmsg.DescribeGro
 			}
 		}
 		resp.Groups = append(resp.Groups, dg)
+	}
+	return resp
+}
+
+// maxDescribePartitions is a broker's default max.request.partition.size.limit
+// (ServerConfigs, Kafka 3.8+): the most partitions one DescribeTopicPartitions
+// response carries.
+const maxDescribePartitions = 2000
+
+// describeTopicPartitions answers DescribeTopicPartitions (KIP-966, Kafka
+// 3.8+), which Kafka 3.8+'s admin client uses for describeTopics by name
+// (kafka-topics.sh --describe), as DescribeTopicPartitionsRequestHandler
+// and KRaftMetadataCache.getTopicMetadataForDescribeTopicResponse do:
+// topics sorted by name from the cursor on, at most min(limit, 2000)
+// partitions, a next cursor where it stopped; named topics that do not
+// exist answer UNKNOWN_TOPIC_OR_PARTITION (INVALID_TOPIC_EXCEPTION for an
+// invalid name), and are left out when all topics are asked for. There is
+// one broker, so no ELR: the lists are empty, as a broker without
+// eligible-leader-replicas reports them. A cursor's partition index is a
+// position in the topic's partitions, which for Kafka, whose partitions are
+// 0..n-1, is the id: a log dir may hold only some partitions of a topic, and
+// the Java client's next cursor is the count it has received
+// (KafkaAdminClient.generateDescribeTopicsCallWithDescribeTopicPartitionsApi).
+// Authorized operations are not
+// computed (kseg has no ACLs): INT32_MIN, which the admin client ignores
+// unless it asked for them.
+func (s *server) describeTopicPartitions(q *kmsg.DescribeTopicPartitionsRequest) *kmsg.DescribeTopicPartitionsResponse {
+	resp := q.ResponseKind().(*kmsg.DescribeTopicPartitionsResponse)
+	cursorTopic, cursorPart := "", int32(0)
+	if q.Cursor != nil {
+		cursorTopic, cursorPart = q.Cursor.Topic, q.Cursor.Partition
+	}
+	all := len(q.Topics) == 0
+	topics, err := s.store.Topics()
+	if err != nil {
+		s.cfg.Logf("kseg serve: listing topics: %v", err)
+	}
+	byName := make(map[string][]int32, len(topics))
+	for _, t := range topics {
+		byName[t.Name] = t.Partitions
+	}
+	set := map[string]bool{}
+	if all {
+		for _, t := range topics {
+			if t.Name >= cursorTopic {
+				set[t.Name] = true
+			}
+		}
+	} else {
+		for _, t := range q.Topics {
+			if t.Topic >= cursorTopic {
+				set[t.Topic] = true
+			}
+		}
+	}
+	if q.Cursor != nil && (!all && !set[cursorTopic] || cursorPart < 0) {
+		// Kafka throws InvalidRequestException: every topic of the request
+		// gets the error (DescribeTopicPartitionsRequest.getErrorResponse).
+		for _, t := range q.Topics {
+			rt := kmsg.NewDescribeTopicPartitionsResponseTopic()
+			rt.ErrorCode, rt.Topic = protocol.ErrInvalidRequest, strp(t.Topic)
+			resp.Topics = append(resp.Topics, rt)
+		}
+		return resp
+	}
+	names := make([]string, 0, len(set))
+	for n := range set {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	remaining := int(q.ResponsePartitionLimit)
+	remaining = max(min(remaining, maxDescribePartitions), 1)
+	for _, name := range names {
+		if remaining == 0 {
+			resp.NextCursor = &kmsg.DescribeTopicPartitionsResponseNextCursor{Topic: name, Partition: 0}
+			break
+		}
+		parts, ok := byName[name]
+		if !ok {
+			if all {
+				continue
+			}
+			rt := kmsg.NewDescribeTopicPartitionsResponseTopic()
+			rt.Topic, rt.IsInternal = strp(name), internalTopics[name]
+			rt.ErrorCode = protocol.ErrUnknownTopicOrPartition
+			if !ValidTopicName(name) {
+				rt.ErrorCode = protocol.ErrInvalidTopic
+			}
+			resp.Topics = append(resp.Topics, rt)
+			continue
+		}
+		start := int32(0)
+		if name == cursorTopic {
+			start = cursorPart
+		}
+		rt := kmsg.NewDescribeTopicPartitionsResponseTopic()
+		rt.Topic, rt.TopicID, rt.IsInternal = strp(name), s.topicID(name), internalTopics[name]
+		rt.Partitions = []kmsg.DescribeTopicPartitionsResponseTopicPartition{}
+		next := int32(-1)
+		for i, p := range parts {
+			if int32(i) < start {
+				continue
+			}
+			if len(rt.Partitions) == remaining {
+				next = int32(i)
+				break
+			}
+			dp := kmsg.NewDescribeTopicPartitionsResponseTopicPartition()
+			dp.Partition, dp.LeaderID, dp.LeaderEpoch = p, nodeID, -1
+			dp.Replicas, dp.ISR = []int32{nodeID}, []int32{nodeID}
+			dp.EligibleLeaderReplicas, dp.LastKnownELR, dp.OfflineReplicas = []int32{}, []int32{}, []int32{}
+			rt.Partitions = append(rt.Partitions, dp)
+		}
+		resp.Topics = append(resp.Topics, rt)
+		if next >= 0 {
+			resp.NextCursor = &kmsg.DescribeTopicPartitionsResponseNextCursor{Topic: name, Partition: next}
+			break
+		}
+		remaining -= len(rt.Partitions)
 	}
 	return resp
 }
