@@ -428,7 +428,10 @@ func TestJavaTopicsDescribe(t *testing.T) {
 				}
 				p := tp.Partitions[0]
 				if p.ErrorCode != 0 || p.Partition != 0 || p.LeaderID != 0 || !reflect.DeepEqual(p.Replicas, []int32{0}) ||
-					!reflect.DeepEqual(p.ISR, []int32{0}) || len(p.OfflineReplicas) != 0 {
+					!reflect.DeepEqual(p.ISR, []int32{0}) || len(p.OfflineReplicas) != 0 ||
+					// Null ELR lists would fail the Java client's
+					// DescribeTopicPartitionsResponse.partitionToTopicPartitionInfo.
+					p.EligibleLeaderReplicas == nil || p.LastKnownELR == nil {
 					t.Fatalf("orders-0: %+v", p)
 				}
 			} else {
@@ -454,6 +457,22 @@ func TestJavaTopicsDescribe(t *testing.T) {
 			}
 			if c := byName["cleanup.policy"]; c.Value == nil || *c.Value != "delete" || c.Source != 5 {
 				t.Errorf("cleanup.policy: %+v", c)
+			}
+			// kafka-topics.sh --describe --topic __consumer_offsets: the
+			// broker set its configs when it created the topic; the KRaft
+			// metadata log's ConfigRecords hold them, and the tool prints
+			// them as the non-default entries.
+			dc = kmsg.NewPtrDescribeConfigsRequest()
+			dc.Resources = []kmsg.DescribeConfigsRequestResource{{ResourceType: 2, ResourceName: "__consumer_offsets"}}
+			cr = j.call(dc).(*kmsg.DescribeConfigsResponse)
+			nonDefault := map[string]string{}
+			for _, c := range cr.Resources[0].Configs {
+				if c.Source != 5 && c.Value != nil {
+					nonDefault[c.Name] = *c.Value
+				}
+			}
+			if nonDefault["cleanup.policy"] != "compact" {
+				t.Errorf("__consumer_offsets non-default configs: %v", nonDefault)
 			}
 			j.describeClusterNodes()
 			if j.supports(46) {
@@ -638,6 +657,12 @@ func TestJavaConsumerGroups(t *testing.T) {
 				// --list --type consumer / --type classic --state Empty
 				if got := j.listGroups(nil, []string{"consumer"}); !reflect.DeepEqual(got, []string{"cg848 consumer Stable"}) {
 					t.Errorf("--type consumer: %q", got)
+				}
+				// Kafka 4.x's Admin.listGroups(ListGroupsOptions.forConsumerGroups())
+				// (KIP-1043), which later ConsumerGroupCommand.listConsumerGroups
+				// uses: both consumer group types, protocol filtered client side.
+				if got := j.listGroups(nil, []string{"classic", "consumer"}); !reflect.DeepEqual(got, want) {
+					t.Errorf("forConsumerGroups: %q, want %q", got, want)
 				}
 				if got := j.listGroups([]string{"Empty"}, []string{"classic"}); !reflect.DeepEqual(got, []string{"g2 classic Empty"}) {
 					t.Errorf("--type classic --state Empty: %q", got)
