@@ -17,6 +17,7 @@ import (
 	"github.com/kseg/kseg/coordinator"
 	"github.com/kseg/kseg/format"
 	"github.com/kseg/kseg/internal/testutil"
+	"github.com/kseg/kseg/metadata/metadatatest"
 	"github.com/kseg/kseg/server"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -364,6 +365,21 @@ func javaLogDir(t *testing.T) string {
 	writeLog(t, dir, "__transaction_state-0",
 		[][2][]byte{txn("tx-a", 4000, coordinator.TxnOngoing, []coordinator.TxnPartitions{{Topic: "payments", PartitionIDs: []int32{0}}})},
 		[][2][]byte{txn("tx-b", 4001, coordinator.TxnCompleteCommit, nil)})
+	// A KRaft broker's metadata log: payments was created with
+	// retention.ms=3600000 (a ConfigRecord), which kafka-topics.sh prints
+	// among its configs; the log itself is no topic to the tools.
+	w, err := metadatatest.Create(filepath.Join(dir, "__cluster_metadata-0", "00000000000000000000.log"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Batch(metadatatest.Rec(12, 0, "name", "metadata.version", "featureLevel", 20),
+		metadatatest.Rec(2, 0, "name", "payments", "topicId", metadatatest.ID(1)),
+		metadatatest.Rec(4, 0, "resourceType", 2, "resourceName", "payments", "name", "retention.ms", "value", "3600000")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
 	return dir
 }
 
@@ -405,6 +421,9 @@ func TestJavaTopicsDescribe(t *testing.T) {
 			internal := map[string]bool{}
 			for _, tp := range mr.Topics {
 				internal[*tp.Topic] = tp.IsInternal
+			}
+			if _, ok := internal["__cluster_metadata"]; ok {
+				t.Errorf("listTopics shows the KRaft metadata log: %v", internal)
 			}
 			if v, ok := internal["orders"]; !ok || v || !internal["__consumer_offsets"] || !internal["__transaction_state"] {
 				t.Fatalf("listTopics: %v", internal)
@@ -458,21 +477,27 @@ func TestJavaTopicsDescribe(t *testing.T) {
 			if c := byName["cleanup.policy"]; c.Value == nil || *c.Value != "delete" || c.Source != 5 {
 				t.Errorf("cleanup.policy: %+v", c)
 			}
-			// kafka-topics.sh --describe --topic __consumer_offsets: the
-			// broker set its configs when it created the topic; the KRaft
-			// metadata log's ConfigRecords hold them, and the tool prints
-			// them as the non-default entries.
-			dc = kmsg.NewPtrDescribeConfigsRequest()
-			dc.Resources = []kmsg.DescribeConfigsRequestResource{{ResourceType: 2, ResourceName: "__consumer_offsets"}}
-			cr = j.call(dc).(*kmsg.DescribeConfigsResponse)
-			nonDefault := map[string]string{}
-			for _, c := range cr.Resources[0].Configs {
-				if c.Source != 5 && c.Value != nil {
-					nonDefault[c.Name] = *c.Value
+			// The non-default entries kafka-topics.sh prints as Configs:
+			// payments' retention.ms from the KRaft metadata log's
+			// ConfigRecord (DYNAMIC_TOPIC_CONFIG, 1), and the configs the
+			// broker sets on __consumer_offsets when it creates it.
+			nonDefault := func(topic string) map[string]string {
+				dc := kmsg.NewPtrDescribeConfigsRequest()
+				dc.Resources = []kmsg.DescribeConfigsRequestResource{{ResourceType: 2, ResourceName: topic}}
+				cr := j.call(dc).(*kmsg.DescribeConfigsResponse)
+				out := map[string]string{}
+				for _, c := range cr.Resources[0].Configs {
+					if c.Source != 5 && c.Value != nil {
+						out[c.Name] = fmt.Sprintf("%s (source %d)", *c.Value, c.Source)
+					}
 				}
+				return out
 			}
-			if nonDefault["cleanup.policy"] != "compact" {
-				t.Errorf("__consumer_offsets non-default configs: %v", nonDefault)
+			if nd := nonDefault("payments"); !reflect.DeepEqual(nd, map[string]string{"retention.ms": "3600000 (source 1)"}) {
+				t.Errorf("payments non-default configs: %v", nd)
+			}
+			if nd := nonDefault("__consumer_offsets"); !strings.HasPrefix(nd["cleanup.policy"], "compact") {
+				t.Errorf("__consumer_offsets non-default configs: %v", nd)
 			}
 			j.describeClusterNodes()
 			if j.supports(46) {
@@ -765,6 +790,9 @@ func TestJavaLogDirs(t *testing.T) {
 				if sizes[part] != fi.Size() {
 					t.Errorf("%s size %d, want %d", part, sizes[part], fi.Size())
 				}
+			}
+			if _, ok := sizes["__cluster_metadata-0"]; ok {
+				t.Errorf("the KRaft metadata log is reported as a partition")
 			}
 			if _, ok := sizes["orders-0"]; !ok {
 				t.Errorf("orders-0 not described: %v", sizes)

@@ -434,7 +434,7 @@ func (s *server) describeLogDirs(q *kmsg.DescribeLogDirsRequest) *kmsg.DescribeL
 			m[p] = true
 		}
 	}
-	for _, t := range topics {
+	for _, t := range listed(topics) {
 		if q.Topics != nil && want[t.Name] == nil {
 			continue
 		}
@@ -654,7 +654,7 @@ func (s *server) describeTopicPartitions(q *kmsg.DescribeTopicPartitionsRequest)
 	}
 	set := map[string]bool{}
 	if all {
-		for _, t := range topics {
+		for _, t := range listed(topics) {
 			if t.Name >= cursorTopic {
 				set[t.Name] = true
 			}
