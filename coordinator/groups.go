@@ -162,7 +162,7 @@ type groupState struct {
 	exists  bool // in Kafka's group map (not deleted)
 	offsets map[tp]CommittedOffset
 	// KIP-848 state, folded into g at the end.
-	members        map[string]*modernMember
+	members map[string]*modernMember
 	// targetAssigned: each member's target assignment record's
 	// TopicPartitions (consumer and share groups).
 	targetAssigned map[string][]*Message
