@@ -17,6 +17,7 @@ import (
 	"github.com/kseg/kseg/coordinator"
 	"github.com/kseg/kseg/format"
 	"github.com/kseg/kseg/internal/testutil"
+	"github.com/kseg/kseg/logstore"
 	"github.com/kseg/kseg/metadata/metadatatest"
 	"github.com/kseg/kseg/server"
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -65,6 +66,15 @@ type javaClient struct {
 	c      net.Conn
 	corr   int32
 	broker map[int16]int16
+	// cluster is the cluster id serve must report (meta.properties).
+	cluster string
+}
+
+func (j *javaClient) clusterID() string {
+	if j.cluster == "" {
+		return "kseg-sample-cluster-0001"
+	}
+	return j.cluster
 }
 
 func dialJava(t *testing.T, addr string, rel javaRelease) *javaClient {
@@ -189,7 +199,7 @@ func (j *javaClient) bootstrap() *kmsg.MetadataResponse {
 	req.Topics, req.AllowAutoTopicCreation = []kmsg.MetadataRequestTopic{}, true
 	resp := j.call(req).(*kmsg.MetadataResponse)
 	if len(resp.Brokers) != 1 || resp.Brokers[0].NodeID != 0 || resp.ControllerID != 0 || resp.ClusterID == nil ||
-		*resp.ClusterID != "kseg-sample-cluster-0001" || len(resp.Topics) != 0 {
+		*resp.ClusterID != j.clusterID() || len(resp.Topics) != 0 {
 		j.t.Fatalf("bootstrap metadata: %+v", resp)
 	}
 	if resp.Version >= 8 && resp.AuthorizedOperations != -2147483648 {
@@ -208,7 +218,7 @@ func (j *javaClient) describeClusterNodes() []int32 {
 	req := kmsg.NewPtrDescribeClusterRequest()
 	req.EndpointType = 1
 	resp := j.call(req).(*kmsg.DescribeClusterResponse)
-	if resp.ErrorCode != 0 || resp.ClusterID != "kseg-sample-cluster-0001" || resp.ControllerID != 0 {
+	if resp.ErrorCode != 0 || resp.ClusterID != j.clusterID() || resp.ControllerID != 0 {
 		j.t.Fatalf("describe cluster: %+v", resp)
 	}
 	var ids []int32
@@ -1058,5 +1068,147 @@ func TestJavaDescribeTopicPartitionsPaging(t *testing.T) {
 	}
 	if !reflect.DeepEqual(codes, map[string]int16{"nope": 3, "bad/name": 17, "orders": 0}) || resp.NextCursor != nil {
 		t.Errorf("errors %v, cursor %+v", codes, resp.NextCursor)
+	}
+}
+
+// TestJavaToolsCorpus replays every tool command of this file, as Kafka
+// 4.0's admin client sends them, against each real broker log dir of the
+// shared corpus that has a __consumer_offsets: each answer must be one the
+// tool accepts (no error where the tool would stop, e.g. find-hanging
+// --broker-id exits when DescribeProducers fails for any partition), and
+// the dir must be unchanged.
+func TestJavaToolsCorpus(t *testing.T) {
+	root := "../../shared/corpus"
+	if _, err := os.Stat(root); err != nil {
+		t.Skip("corpus absent")
+	}
+	seen := map[string]bool{}
+	var dirs []string
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() && strings.HasPrefix(d.Name(), "__consumer_offsets-") {
+			if dir := filepath.Dir(p); !seen[dir] {
+				seen[dir] = true
+				dirs = append(dirs, dir)
+			}
+			return filepath.SkipDir
+		}
+		return nil
+	})
+	sort.Strings(dirs)
+	for _, dir := range dirs {
+		t.Run(strings.TrimPrefix(dir, root+"/"), func(t *testing.T) {
+			before := testutil.HashTree(t, dir)
+			st, err := logstore.Open(dir, logstore.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			addr := serveCfg(t, dir, server.Config{ReadOnly: true})
+			j := dialJava(t, addr, java40)
+			j.cluster = st.ClusterID()
+			if j.cluster == "" {
+				j.cluster = "kseg"
+			}
+			j.bootstrap()
+
+			// kafka-topics.sh --describe (all topics)
+			md := j.call(kmsg.NewPtrMetadataRequest()).(*kmsg.MetadataResponse)
+			parts := map[string]int{}
+			held := map[string]bool{}
+			var names []string
+			for _, tp := range md.Topics {
+				if tp.ErrorCode != 0 || *tp.Topic == "__cluster_metadata" {
+					t.Fatalf("listTopics: %s error %d", *tp.Topic, tp.ErrorCode)
+				}
+				names = append(names, *tp.Topic)
+				parts[*tp.Topic] = len(tp.Partitions)
+				for _, p := range tp.Partitions {
+					held[fmt.Sprintf("%s-%d", *tp.Topic, p.Partition)] = true
+				}
+			}
+			j.describeClusterNodes()
+			dtp := kmsg.NewPtrDescribeTopicPartitionsRequest()
+			for _, n := range names {
+				dtp.Topics = append(dtp.Topics, kmsg.DescribeTopicPartitionsRequestTopic{Topic: n})
+			}
+			dtp.ResponsePartitionLimit = 2000
+			for _, tp := range j.call(dtp).(*kmsg.DescribeTopicPartitionsResponse).Topics {
+				if tp.ErrorCode != 0 || len(tp.Partitions) != parts[*tp.Topic] {
+					t.Errorf("describe %s: error %d, %d partitions (metadata %d)", *tp.Topic, tp.ErrorCode, len(tp.Partitions), parts[*tp.Topic])
+				}
+			}
+			dc := kmsg.NewPtrDescribeConfigsRequest()
+			for _, n := range names {
+				dc.Resources = append(dc.Resources, kmsg.DescribeConfigsRequestResource{ResourceType: 2, ResourceName: n})
+			}
+			for _, r := range j.call(dc).(*kmsg.DescribeConfigsResponse).Resources {
+				if r.ErrorCode != 0 {
+					t.Errorf("configs of %s: error %d", r.ResourceName, r.ErrorCode)
+				}
+			}
+
+			// kafka-consumer-groups.sh --describe --all-groups
+			for _, g := range j.listGroups(nil, []string{"classic", "consumer"}) {
+				id := strings.Fields(g)[0]
+				if d := j.describeGroup(id); d.state == "Dead" {
+					t.Errorf("listed group %s described as Dead", id)
+				}
+				for tp := range j.committed(id) {
+					if !held[tp] {
+						// Committed offsets of a partition this broker did
+						// not hold (another broker's, or deleted): the Java
+						// tool's ListOffsets lookup retries it until its
+						// --timeout (PartitionLeaderStrategy), as against a
+						// cluster where that partition has no leader.
+						continue
+					}
+					i := strings.LastIndexByte(tp, '-')
+					var p int32
+					fmt.Sscan(tp[i+1:], &p)
+					if end := j.logEnd(tp[:i], p); end < 0 {
+						t.Errorf("%s log end %d", tp, end)
+					}
+				}
+			}
+
+			// kafka-log-dirs.sh --describe
+			ld := j.call(kmsg.NewPtrDescribeLogDirsRequest()).(*kmsg.DescribeLogDirsResponse)
+			if ld.ErrorCode != 0 || len(ld.Dirs) != 1 || ld.Dirs[0].ErrorCode != 0 {
+				t.Errorf("log dirs: %+v", ld)
+			}
+
+			// kafka-transactions.sh find-hanging --broker-id 0, list, describe
+			dp := kmsg.NewPtrDescribeProducersRequest()
+			for _, tp := range md.Topics {
+				rt := kmsg.DescribeProducersRequestTopic{Topic: *tp.Topic}
+				for _, p := range tp.Partitions {
+					rt.Partitions = append(rt.Partitions, p.Partition)
+				}
+				dp.Topics = append(dp.Topics, rt)
+			}
+			for _, rt := range j.call(dp).(*kmsg.DescribeProducersResponse).Topics {
+				for _, p := range rt.Partitions {
+					if p.ErrorCode != 0 {
+						t.Errorf("describe producers %s-%d: error %d (find-hanging would exit)", rt.Topic, p.Partition, p.ErrorCode)
+					}
+				}
+			}
+			lt := kmsg.NewPtrListTransactionsRequest()
+			lt.DurationFilterMillis = -1
+			ltr := j.call(lt).(*kmsg.ListTransactionsResponse)
+			if ltr.ErrorCode != 0 {
+				t.Fatalf("list transactions: %+v", ltr)
+			}
+			for _, s := range ltr.TransactionStates {
+				j.findCoordinators(1, s.TransactionalID)
+				dt := kmsg.NewPtrDescribeTransactionsRequest()
+				dt.TransactionalIDs = []string{s.TransactionalID}
+				if r := j.call(dt).(*kmsg.DescribeTransactionsResponse); len(r.TransactionStates) != 1 || r.TransactionStates[0].ErrorCode != 0 {
+					t.Errorf("describe transaction %s: %+v", s.TransactionalID, r)
+				}
+			}
+			if after := testutil.HashTree(t, dir); !reflect.DeepEqual(before, after) {
+				t.Errorf("log dir changed")
+			}
+		})
 	}
 }
