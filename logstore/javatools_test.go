@@ -752,6 +752,46 @@ func TestJavaConsumerGroups(t *testing.T) {
 			if g := j.describeGroup("nope"); g.state != "Dead" {
 				t.Errorf("unknown group: %+v", g)
 			}
+
+			// --describe --all-groups: the handler batches every key of a
+			// coordinator into one request, then the GROUP_ID_NOT_FOUND
+			// ones into one DescribeGroups.
+			ids := []string{"cg848", "g1", "g2", "nope"}
+			j.findCoordinators(0, ids...)
+			classic := ids
+			if j.supports(69) {
+				req := kmsg.NewPtrConsumerGroupDescribeRequest()
+				req.Groups = ids
+				resp := j.call(req).(*kmsg.ConsumerGroupDescribeResponse)
+				classic = nil
+				for i, g := range resp.Groups {
+					if g.Group != ids[i] {
+						t.Fatalf("batched answer %d is %q, want %q", i, g.Group, ids[i])
+					}
+					switch {
+					case g.ErrorCode == 69:
+						classic = append(classic, g.Group)
+					case g.ErrorCode != 0 || g.Group != "cg848" || len(g.Members) != 1:
+						t.Errorf("batched %s: %+v", g.Group, g)
+					}
+				}
+				if !reflect.DeepEqual(classic, []string{"g1", "g2", "nope"}) {
+					t.Errorf("left for DescribeGroups: %v", classic)
+				}
+			}
+			req := kmsg.NewPtrDescribeGroupsRequest()
+			req.Groups = classic
+			var states []string
+			for _, g := range j.call(req).(*kmsg.DescribeGroupsResponse).Groups {
+				states = append(states, g.Group+" "+g.State)
+			}
+			want = []string{"g1 Stable", "g2 Empty", "nope Dead"}
+			if len(classic) == 4 {
+				want = append([]string{"cg848 Dead"}, want...)
+			}
+			if !reflect.DeepEqual(states, want) {
+				t.Errorf("batched DescribeGroups: %v, want %v", states, want)
+			}
 		})
 	}
 }
