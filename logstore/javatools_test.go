@@ -374,7 +374,7 @@ func javaLogDir(t *testing.T) string {
 	}
 	writeLog(t, dir, "__transaction_state-0",
 		[][2][]byte{txn("tx-a", 4000, coordinator.TxnOngoing, []coordinator.TxnPartitions{{Topic: "payments", PartitionIDs: []int32{0}}})},
-		[][2][]byte{txn("tx-b", 4001, coordinator.TxnCompleteCommit, nil)})
+		[][2][]byte{txn("tx-b", 4001, coordinator.TxnCompleteCommit, nil), txn("tx-dead", 4002, coordinator.TxnDead, nil)})
 	// A KRaft broker's metadata log: payments was created with
 	// retention.ms=3600000 (a ConfigRecord), which kafka-topics.sh prints
 	// among its configs; the log itself is no topic to the tools.
@@ -893,8 +893,12 @@ func TestJavaTransactions(t *testing.T) {
 				return out
 			}
 			// list: TransactionalId, Coordinator, ProducerId, TransactionState
+			// (a Dead transaction is never listed).
 			if got := listTxns(nil); !reflect.DeepEqual(got, map[string]string{"tx-a": "Ongoing 4000", "tx-b": "CompleteCommit 4001"}) {
 				t.Errorf("list: %v", got)
+			}
+			if got := listTxns([]int64{4002}); len(got) != 0 {
+				t.Errorf("Dead transaction listed: %v", got)
 			}
 			describeTxns := func(ids ...string) map[string]kmsg.DescribeTransactionsResponseTransactionState {
 				j.findCoordinators(1, ids...)

@@ -873,6 +873,11 @@ func (s *server) listTransactions(q *kmsg.ListTransactionsRequest) *kmsg.ListTra
 	}
 	now := time.Now().UnixMilli()
 	for _, t := range s.offlineTransactions() {
+		if t.State == "Dead" {
+			// Never listed: a transient state on the way to removal
+			// (TransactionStateManager.listTransactionStates).
+			continue
+		}
 		if len(states) > 0 && !contains(states, t.State) {
 			continue
 		}
