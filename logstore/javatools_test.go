@@ -920,8 +920,10 @@ func TestJavaTransactions(t *testing.T) {
 				a.StartTimestamp != 1700000001000 || len(a.Topics) != 1 || a.Topics[0].Topic != "payments" || !reflect.DeepEqual(a.Topics[0].Partitions, []int32{0}) {
 				t.Errorf("describe tx-a: %+v", a)
 			}
-			if n := describeTxns("nope")["nope"]; n.ErrorCode != 105 { // TRANSACTIONAL_ID_NOT_FOUND
-				t.Errorf("describe unknown id: %+v", n)
+			for _, id := range []string{"nope", "tx-dead"} {
+				if n := describeTxns(id)[id]; n.ErrorCode != 105 { // TRANSACTIONAL_ID_NOT_FOUND
+					t.Errorf("describe %s: %+v", id, n)
+				}
 			}
 
 			describeProducers := func() []kmsg.DescribeProducersResponseTopicPartitionActiveProducer {

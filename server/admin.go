@@ -918,7 +918,14 @@ func (s *server) describeTransactions(q *kmsg.DescribeTransactionsRequest) *kmsg
 		ts := kmsg.NewDescribeTransactionsResponseTransactionState()
 		ts.TransactionalID = id
 		t, ok := byID[id]
-		if !ok {
+		if id == "" {
+			ts.ErrorCode = protocol.ErrInvalidRequest
+			resp.TransactionStates = append(resp.TransactionStates, ts)
+			continue
+		}
+		if !ok || t.State == "Dead" {
+			// A Dead transaction is being expired: not found
+			// (TransactionCoordinator.handleDescribeTransactions).
 			ts.ErrorCode = protocol.ErrTransactionalIDNotFound
 			resp.TransactionStates = append(resp.TransactionStates, ts)
 			continue
