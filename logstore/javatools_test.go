@@ -305,6 +305,9 @@ func topicPartitions(b []byte, id [16]byte, parts ...int32) []byte {
 // javaLogDir is adminLogDir plus:
 //   - __consumer_offsets-1: KIP-848 consumer group "cg848", Stable at epoch
 //     5 with member "mA" (client-a, /10.0.0.2, server assignor "range")
+//     and static member "mB" (instance "static-b", rack "rack-1", regex
+//     subscription "pay.*") whose only partition is of a topic id no
+//     partition.metadata names (left out of its described assignments),
 //     owning and targeted at orders-0, committed at orders-0 offset 20;
 //   - payments-0: transactional batches of producer 4000 (epoch 3, offsets
 //     0–1) and 5000 (epoch 1, offset 2), neither with a marker;
@@ -331,6 +334,21 @@ func javaLogDir(t *testing.T) string {
 	current = append(current, 0)      // State: stable
 	current = topicPartitions(current, id, 0)
 	current = binary.AppendUvarint(current, 1) // PartitionsPendingRevocation: empty
+	var memberB []byte
+	memberB = cstr(memberB, "static-b") // InstanceId
+	memberB = cstr(memberB, "rack-1")   // RackId
+	memberB = cstr(memberB, "client-b")
+	memberB = cstr(memberB, "/10.0.0.3")
+	memberB = binary.AppendUvarint(memberB, 1) // SubscribedTopicNames: empty
+	memberB = cstr(memberB, "pay.*")           // SubscribedTopicRegex
+	memberB = i32(memberB, 45000)
+	memberB = append(memberB, 0) // ServerAssignor: null
+	gone := [16]byte{0xde, 0xad}
+	var currentB []byte
+	currentB = i32(i32(currentB, 5), 4)
+	currentB = append(currentB, 0)
+	currentB = topicPartitions(currentB, gone, 7)
+	currentB = binary.AppendUvarint(currentB, 1)
 	off := &coordinator.GroupRecord{Type: coordinator.TypeOffsetCommit, Key: coordinator.GroupKey{Group: "cg848", Topic: "orders", Partition: 0},
 		ValueVersion: 3, OffsetCommit: &coordinator.OffsetCommitValue{Offset: 20, LeaderEpoch: 1, CommitTimestamp: 1700000000000, ExpireTimestamp: -1}}
 	writeLog(t, dir, "__consumer_offsets-1", [][2][]byte{
@@ -339,6 +357,9 @@ func javaLogDir(t *testing.T) string {
 		{key(coordinator.TypeConsumerGroupTargetAssignmentMember, "mA"), kip848Value(topicPartitions(nil, id, 0))},
 		{key(coordinator.TypeConsumerGroupTargetAssignmentMetadata, ""), kip848Value(i32(nil, 5))},
 		{key(coordinator.TypeConsumerGroupCurrentMemberAssignment, "mA"), kip848Value(current)},
+		{key(coordinator.TypeConsumerGroupMemberMetadata, "mB"), kip848Value(memberB)},
+		{key(coordinator.TypeConsumerGroupTargetAssignmentMember, "mB"), kip848Value(topicPartitions(nil, gone, 7))},
+		{key(coordinator.TypeConsumerGroupCurrentMemberAssignment, "mB"), kip848Value(currentB)},
 		{off.AppendKey(nil), off.AppendValue(nil)},
 	})
 
@@ -728,7 +749,7 @@ func TestJavaConsumerGroups(t *testing.T) {
 					t.Errorf("cg848 via DescribeGroups: %+v", cg)
 				}
 			} else if cg.state != "Stable" || cg.assignor != "range" || cg.typ != "Consumer" ||
-				!reflect.DeepEqual(cg.members, map[string][]string{"mA client-a /10.0.0.2": {"orders-0"}}) {
+				!reflect.DeepEqual(cg.members, map[string][]string{"mA client-a /10.0.0.2": {"orders-0"}, "mB client-b /10.0.0.3": nil}) {
 				t.Errorf("cg848: %+v", cg)
 			}
 			if c := j.committed("cg848"); !reflect.DeepEqual(c, map[string]int64{"orders-0": 20}) {
@@ -771,7 +792,7 @@ func TestJavaConsumerGroups(t *testing.T) {
 					switch {
 					case g.ErrorCode == 69:
 						classic = append(classic, g.Group)
-					case g.ErrorCode != 0 || g.Group != "cg848" || len(g.Members) != 1:
+					case g.ErrorCode != 0 || g.Group != "cg848" || len(g.Members) != 2:
 						t.Errorf("batched %s: %+v", g.Group, g)
 					}
 				}
@@ -1011,10 +1032,22 @@ func TestKadmKIP848Group(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := dg["cg848"]
-	if g.Err != nil || g.State != "Stable" || g.Epoch != 5 || g.AssignmentEpoch != 5 || g.AssignorName != "range" || len(g.Members) != 1 {
+	if g.Err != nil || g.State != "Stable" || g.Epoch != 5 || g.AssignmentEpoch != 5 || g.AssignorName != "range" || len(g.Members) != 2 {
 		t.Fatalf("cg848: %+v", g)
 	}
-	m := g.Members[0]
+	byID := map[string]kadm.ConsumerGroupMember{}
+	for _, m := range g.Members {
+		byID[m.MemberID] = m
+	}
+	// mB: static, racked, subscribed by regex; its partition's topic id
+	// is unknown here, so both assignments are empty (Kafka leaves out a
+	// topic id missing from its metadata image).
+	if b := byID["mB"]; b.InstanceID == nil || *b.InstanceID != "static-b" || b.RackID == nil || *b.RackID != "rack-1" ||
+		b.SubscribedTopicRegex == nil || *b.SubscribedTopicRegex != "pay.*" || len(b.SubscribedTopics) != 0 ||
+		len(b.Assignment) != 0 || len(b.TargetAssignment) != 0 || b.ClientID != "client-b" {
+		t.Errorf("mB: %+v", b)
+	}
+	m := byID["mA"]
 	want := kadm.TopicsSet{"orders": {0: {}}}
 	if m.MemberID != "mA" || m.ClientID != "client-a" || m.ClientHost != "/10.0.0.2" || m.MemberEpoch != 5 || m.InstanceID != nil || m.RackID != nil ||
 		!reflect.DeepEqual(m.SubscribedTopics, []string{"orders"}) || m.SubscribedTopicRegex != nil ||
