@@ -773,6 +773,11 @@ func TestJavaConsumerGroups(t *testing.T) {
 			if g := j.describeGroup("nope"); g.state != "Dead" {
 				t.Errorf("unknown group: %+v", g)
 			}
+			// ... and its offsets: none, without an error, which would stop
+			// the tool (OffsetMetadataManager.fetchAllOffsets).
+			if c := j.committed("nope"); len(c) != 0 {
+				t.Errorf("unknown group committed %v", c)
+			}
 
 			// --describe --all-groups: the handler batches every key of a
 			// coordinator into one request, then the GROUP_ID_NOT_FOUND
