@@ -125,6 +125,12 @@ type Member struct {
 	// a Topic is "" when its id is not in the log dir's partition.metadata
 	// files nor in the group's partition metadata records).
 	AssignedTopicIDs []string `json:"assignedTopicIds,omitempty"`
+	// TargetPartitions and TargetTopicIDs are a KIP-848 member's target
+	// assignment (the TargetAssignmentMember record), in the same form
+	// as AssignedPartitions and AssignedTopicIDs; nil when it has none.
+	// ConsumerGroupDescribe reports both (ConsumerGroup.asDescribedGroup).
+	TargetPartitions []TopicPartitions `json:"targetPartitions,omitempty"`
+	TargetTopicIDs   []string          `json:"targetTopicIds,omitempty"`
 	// KIP-848 members only.
 	MemberEpoch          int32  `json:"memberEpoch"` // -1 for classic members
 	RackID               string `json:"rackId,omitempty"`
@@ -156,8 +162,10 @@ type groupState struct {
 	exists  bool // in Kafka's group map (not deleted)
 	offsets map[tp]CommittedOffset
 	// KIP-848 state, folded into g at the end.
-	members        map[string]*modernMember
-	targetAssigned map[string]bool
+	members map[string]*modernMember
+	// targetAssigned: each member's target assignment record's
+	// TopicPartitions (consumer and share groups).
+	targetAssigned map[string][]*Message
 	// Streams groups: the topology record's epoch and the epoch the
 	// coordinator validated (-1 when none).
 	topologyEpoch, validatedTopologyEpoch int32

@@ -515,7 +515,7 @@ func TestLoadGroupsModern(t *testing.T) {
 		modernKV(t, TypeConsumerGroupMemberMetadata, "cg", "m1", map[string]Value{"ClientId": str("c1"), "ClientHost": str("/h1"),
 			"ServerAssignor": str("uniform"), "RebalanceTimeoutMs": i(30000), "SubscribedTopicNames": {Strs: []string{"orders"}}}),
 		modernKV(t, TypeConsumerGroupMemberMetadata, "cg", "m2", map[string]Value{"ClientId": str("c2")}),
-		modernKV(t, TypeConsumerGroupTargetAssignmentMember, "cg", "m1", nil),
+		modernKV(t, TypeConsumerGroupTargetAssignmentMember, "cg", "m1", map[string]Value{"TopicPartitions": assigned(0, 1, 2)}),
 		modernKV(t, TypeConsumerGroupTargetAssignmentMetadata, "cg", "", map[string]Value{"AssignmentEpoch": i(5)}),
 		modernKV(t, TypeConsumerGroupCurrentMemberAssignment, "cg", "m1", map[string]Value{"MemberEpoch": i(5),
 			"AssignedPartitions": assigned(0, 1), "PartitionsPendingRevocation": {Structs: []*Message{}}}),
@@ -573,8 +573,13 @@ func TestLoadGroupsModern(t *testing.T) {
 	if m1.MemberID != "m1" || m1.ClientID != "c1" || m1.ClientHost != "/h1" || m1.MemberEpoch != 5 || m1.RebalanceTimeoutMs != 30000 ||
 		!reflect.DeepEqual(m1.SubscribedTopics, []string{"orders"}) || m1.ServerAssignor != "uniform" ||
 		!reflect.DeepEqual(m1.AssignedPartitions, []TopicPartitions{{"orders", []int32{0, 1}}}) ||
-		!reflect.DeepEqual(m1.AssignedTopicIDs, []string{topicID.String()}) {
+		!reflect.DeepEqual(m1.AssignedTopicIDs, []string{topicID.String()}) ||
+		!reflect.DeepEqual(m1.TargetPartitions, []TopicPartitions{{"orders", []int32{0, 1, 2}}}) ||
+		!reflect.DeepEqual(m1.TargetTopicIDs, []string{topicID.String()}) {
 		t.Fatalf("m1 %+v", m1)
+	}
+	if m2 := cg.Members[1]; m2.TargetPartitions != nil {
+		t.Fatalf("m2 has no target assignment record, got %+v", m2.TargetPartitions)
 	}
 	if st := gs.Group("st"); len(st.Members) != 1 || st.Members[0].MemberID != "w1" || st.ProtocolType != "streams" {
 		t.Fatalf("st %+v", st)

@@ -97,9 +97,13 @@ func (l *groupLoader) modernRecord(rec *GroupRecord) error {
 		}
 		s = l.ensure(id, typ)
 		if s.targetAssigned == nil {
-			s.targetAssigned = map[string]bool{}
+			s.targetAssigned = map[string][]*Message{}
 		}
-		s.targetAssigned[rec.Key.MemberID] = true
+		var parts []*Message
+		if m != nil {
+			parts = m.Structs("TopicPartitions") // streams records have no such field: nil
+		}
+		s.targetAssigned[rec.Key.MemberID] = parts
 	case TypeConsumerGroupCurrentMemberAssignment, TypeShareGroupCurrentMemberAssignment, TypeStreamsGroupCurrentMemberAssignment:
 		if rec.Tombstone {
 			// The member left: epoch -1 and no partitions, until its
@@ -178,12 +182,8 @@ func (l *groupLoader) foldModern(s *groupState) {
 	assignors := map[string]int{}
 	for _, mb := range s.members {
 		m := mb.Member
-		for _, tp := range mb.assignedIDs {
-			v, _ := tp.Get("TopicId")
-			p, _ := tp.Get("Partitions")
-			m.AssignedPartitions = append(m.AssignedPartitions, TopicPartitions{Topic: l.topicNames[v.UUID], Partitions: p.Ints})
-			m.AssignedTopicIDs = append(m.AssignedTopicIDs, base64.RawURLEncoding.EncodeToString(v.UUID[:]))
-		}
+		m.AssignedPartitions, m.AssignedTopicIDs = l.resolve(mb.assignedIDs)
+		m.TargetPartitions, m.TargetTopicIDs = l.resolve(s.targetAssigned[m.MemberID])
 		if m.ServerAssignor != "" {
 			assignors[m.ServerAssignor]++
 		}
@@ -217,6 +217,17 @@ func (l *groupLoader) foldModern(s *groupState) {
 			}
 		}
 	}
+}
+
+// resolve names the topics of replayed TopicPartitions structs (by id).
+func (l *groupLoader) resolve(tps []*Message) (parts []TopicPartitions, ids []string) {
+	for _, tp := range tps {
+		v, _ := tp.Get("TopicId")
+		p, _ := tp.Get("Partitions")
+		parts = append(parts, TopicPartitions{Topic: l.topicNames[v.UUID], Partitions: p.Ints})
+		ids = append(ids, base64.RawURLEncoding.EncodeToString(v.UUID[:]))
+	}
+	return parts, ids
 }
 
 // loadTopicIDs maps the topic ids of logDir's partitions (partition.metadata)

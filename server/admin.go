@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
@@ -119,10 +120,13 @@ func (s *server) topicName(id [16]byte) (string, bool) {
 func adminVersions(writable bool) []kmsg.ApiVersionsResponseApiKey {
 	v := []kmsg.ApiVersionsResponseApiKey{
 		{ApiKey: int16(kmsg.DescribeCluster), MaxVersion: 1},
+		{ApiKey: int16(kmsg.DescribeTopicPartitions), MaxVersion: 0},
 		{ApiKey: int16(kmsg.DescribeConfigs), MaxVersion: 4},
 		{ApiKey: int16(kmsg.DescribeLogDirs), MaxVersion: 4},
 		{ApiKey: int16(kmsg.ListGroups), MaxVersion: 5},
 		{ApiKey: int16(kmsg.DescribeGroups), MaxVersion: 5},
+		// v0 is what Kafka 3.8–4.0 speak (v1 adds KIP-1099's member type).
+		{ApiKey: int16(kmsg.ConsumerGroupDescribe), MaxVersion: 0},
 		{ApiKey: int16(kmsg.DescribeProducers), MaxVersion: 0},
 		{ApiKey: int16(kmsg.ListTransactions), MaxVersion: 1},
 		{ApiKey: int16(kmsg.DescribeTransactions), MaxVersion: 0},
@@ -140,6 +144,8 @@ func (s *server) dispatchAdmin(cc *conn, req *protocol.Request) (kmsg.Response, 
 	switch q := req.Body.(type) {
 	case *kmsg.DescribeClusterRequest:
 		return s.describeCluster(cc, q), nil
+	case *kmsg.DescribeTopicPartitionsRequest:
+		return s.describeTopicPartitions(q), nil
 	case *kmsg.DescribeConfigsRequest:
 		return s.describeConfigs(q), nil
 	case *kmsg.DescribeLogDirsRequest:
@@ -148,6 +154,8 @@ func (s *server) dispatchAdmin(cc *conn, req *protocol.Request) (kmsg.Response, 
 		return s.listGroups(q), nil
 	case *kmsg.DescribeGroupsRequest:
 		return s.describeGroups(q), nil
+	case *kmsg.ConsumerGroupDescribeRequest:
+		return s.consumerGroupDescribe(q), nil
 	case *kmsg.DescribeProducersRequest:
 		return s.describeProducers(q), nil
 	case *kmsg.ListTransactionsRequest:
@@ -426,7 +434,7 @@ func (s *server) describeLogDirs(q *kmsg.DescribeLogDirsRequest) *kmsg.DescribeL
 			m[p] = true
 		}
 	}
-	for _, t := range topics {
+	for _, t := range listed(topics) {
 		if q.Topics != nil && want[t.Name] == nil {
 			continue
 		}
@@ -607,6 +615,202 @@ func (s *server) describeGroups(q *kmsg.DescribeGroupsRequest) *kmsg.DescribeGro
 	return resp
 }
 
+// maxDescribePartitions is a broker's default max.request.partition.size.limit
+// (ServerConfigs, Kafka 3.8+): the most partitions one DescribeTopicPartitions
+// response carries.
+const maxDescribePartitions = 2000
+
+// describeTopicPartitions answers DescribeTopicPartitions (KIP-966, Kafka
+// 3.8+), which Kafka 3.8+'s admin client uses for describeTopics by name
+// (kafka-topics.sh --describe), as DescribeTopicPartitionsRequestHandler
+// and KRaftMetadataCache.getTopicMetadataForDescribeTopicResponse do:
+// topics sorted by name from the cursor on, at most min(limit, 2000)
+// partitions, a next cursor where it stopped; named topics that do not
+// exist answer UNKNOWN_TOPIC_OR_PARTITION (INVALID_TOPIC_EXCEPTION for an
+// invalid name), and are left out when all topics are asked for. There is
+// one broker, so no ELR: the lists are empty, as a broker without
+// eligible-leader-replicas reports them. A cursor's partition index is a
+// position in the topic's partitions, which for Kafka, whose partitions are
+// 0..n-1, is the id: a log dir may hold only some partitions of a topic, and
+// the Java client's next cursor is the count it has received
+// (KafkaAdminClient.generateDescribeTopicsCallWithDescribeTopicPartitionsApi).
+// Authorized operations are not
+// computed (kseg has no ACLs): INT32_MIN, which the admin client ignores
+// unless it asked for them.
+func (s *server) describeTopicPartitions(q *kmsg.DescribeTopicPartitionsRequest) *kmsg.DescribeTopicPartitionsResponse {
+	resp := q.ResponseKind().(*kmsg.DescribeTopicPartitionsResponse)
+	cursorTopic, cursorPart := "", int32(0)
+	if q.Cursor != nil {
+		cursorTopic, cursorPart = q.Cursor.Topic, q.Cursor.Partition
+	}
+	all := len(q.Topics) == 0
+	topics, err := s.store.Topics()
+	if err != nil {
+		s.cfg.Logf("kseg serve: listing topics: %v", err)
+	}
+	byName := make(map[string][]int32, len(topics))
+	for _, t := range topics {
+		byName[t.Name] = t.Partitions
+	}
+	set := map[string]bool{}
+	if all {
+		for _, t := range listed(topics) {
+			if t.Name >= cursorTopic {
+				set[t.Name] = true
+			}
+		}
+	} else {
+		for _, t := range q.Topics {
+			if t.Topic >= cursorTopic {
+				set[t.Topic] = true
+			}
+		}
+	}
+	if q.Cursor != nil && (!all && !set[cursorTopic] || cursorPart < 0) {
+		// Kafka throws InvalidRequestException: every topic of the request
+		// gets the error (DescribeTopicPartitionsRequest.getErrorResponse).
+		for _, t := range q.Topics {
+			rt := kmsg.NewDescribeTopicPartitionsResponseTopic()
+			rt.ErrorCode, rt.Topic = protocol.ErrInvalidRequest, strp(t.Topic)
+			resp.Topics = append(resp.Topics, rt)
+		}
+		return resp
+	}
+	names := make([]string, 0, len(set))
+	for n := range set {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	remaining := int(q.ResponsePartitionLimit)
+	remaining = max(min(remaining, maxDescribePartitions), 1)
+	for _, name := range names {
+		if remaining == 0 {
+			resp.NextCursor = &kmsg.DescribeTopicPartitionsResponseNextCursor{Topic: name, Partition: 0}
+			break
+		}
+		parts, ok := byName[name]
+		if !ok {
+			if all {
+				continue
+			}
+			rt := kmsg.NewDescribeTopicPartitionsResponseTopic()
+			rt.Topic, rt.IsInternal = strp(name), internalTopics[name]
+			rt.ErrorCode = protocol.ErrUnknownTopicOrPartition
+			if !ValidTopicName(name) {
+				rt.ErrorCode = protocol.ErrInvalidTopic
+			}
+			resp.Topics = append(resp.Topics, rt)
+			continue
+		}
+		start := int32(0)
+		if name == cursorTopic {
+			start = cursorPart
+		}
+		rt := kmsg.NewDescribeTopicPartitionsResponseTopic()
+		rt.Topic, rt.TopicID, rt.IsInternal = strp(name), s.topicID(name), internalTopics[name]
+		rt.Partitions = []kmsg.DescribeTopicPartitionsResponseTopicPartition{}
+		next := int32(-1)
+		for i, p := range parts {
+			if int32(i) < start {
+				continue
+			}
+			if len(rt.Partitions) == remaining {
+				next = int32(i)
+				break
+			}
+			dp := kmsg.NewDescribeTopicPartitionsResponseTopicPartition()
+			dp.Partition, dp.LeaderID, dp.LeaderEpoch = p, nodeID, -1
+			dp.Replicas, dp.ISR = []int32{nodeID}, []int32{nodeID}
+			dp.EligibleLeaderReplicas, dp.LastKnownELR, dp.OfflineReplicas = []int32{}, []int32{}, []int32{}
+			rt.Partitions = append(rt.Partitions, dp)
+		}
+		resp.Topics = append(resp.Topics, rt)
+		if next >= 0 {
+			resp.NextCursor = &kmsg.DescribeTopicPartitionsResponseNextCursor{Topic: name, Partition: next}
+			break
+		}
+		remaining -= len(rt.Partitions)
+	}
+	return resp
+}
+
+// defaultConsumerAssignor is the assignor ConsumerGroupDescribe names for a
+// KIP-848 group whose members name none: the first of Kafka's default
+// group.consumer.assignors (GroupCoordinatorConfig: uniform, then range;
+// Kafka 3.7–4.0). A broker configured otherwise would name its own.
+const defaultConsumerAssignor = "uniform"
+
+// consumerGroupDescribe answers ConsumerGroupDescribe (KIP-848, API 69) for
+// the dead cluster's KIP-848 consumer groups as
+// GroupMetadataManager.consumerGroupDescribe does: any other group (classic,
+// share, streams, unknown, or created against this server) is
+// GROUP_ID_NOT_FOUND, on which Kafka's admin client asks DescribeGroups
+// (DescribeConsumerGroupsHandler.handleError).
+func (s *server) consumerGroupDescribe(q *kmsg.ConsumerGroupDescribeRequest) *kmsg.ConsumerGroupDescribeResponse {
+	resp := q.ResponseKind().(*kmsg.ConsumerGroupDescribeResponse)
+	gs := s.offlineGroups()
+	local := s.groups.summaries()
+	for _, id := range q.Groups {
+		dg := kmsg.NewConsumerGroupDescribeResponseGroup()
+		dg.Group = id
+		var g *gcoord.Group
+		if gs != nil {
+			g = gs.Group(id)
+		}
+		if _, ok := local[id]; ok || g == nil || g.Deleted || g.Type != gcoord.GroupTypeConsumer {
+			dg.ErrorCode = protocol.ErrGroupIDNotFound
+			resp.Groups = append(resp.Groups, dg)
+			continue
+		}
+		dg.State, dg.Epoch, dg.AssignmentEpoch = g.State, g.Generation, g.AssignmentEpoch
+		dg.AssignorName = g.Protocol
+		if dg.AssignorName == "" {
+			dg.AssignorName = defaultConsumerAssignor
+		}
+		for _, m := range g.Members {
+			dm := kmsg.NewConsumerGroupDescribeResponseGroupMember()
+			dm.MemberID, dm.InstanceID, dm.MemberEpoch = m.MemberID, m.GroupInstanceID, m.MemberEpoch
+			dm.ClientID, dm.ClientHost = m.ClientID, m.ClientHost
+			if m.RackID != "" {
+				dm.RackID = strp(m.RackID)
+			}
+			dm.SubscribedTopics = m.SubscribedTopics
+			if dm.SubscribedTopics == nil {
+				dm.SubscribedTopics = []string{}
+			}
+			if m.SubscribedTopicRegex != "" {
+				dm.SubscribedTopicRegex = strp(m.SubscribedTopicRegex)
+			}
+			dm.Assignment.TopicPartitions = describedAssignment(m.AssignedPartitions, m.AssignedTopicIDs)
+			dm.TargetAssignment.TopicPartitions = describedAssignment(m.TargetPartitions, m.TargetTopicIDs)
+			dg.Members = append(dg.Members, dm)
+		}
+		resp.Groups = append(resp.Groups, dg)
+	}
+	return resp
+}
+
+// describedAssignment converts a loaded KIP-848 assignment; a topic whose
+// name is unknown (not in the log dir) is left out, as Kafka leaves out a
+// topic id missing from its metadata image
+// (ConsumerGroupMember.topicPartitionsFromMap).
+func describedAssignment(parts []gcoord.TopicPartitions, ids []string) []kmsg.AssignmentTopicPartition {
+	out := []kmsg.AssignmentTopicPartition{}
+	for i, p := range parts {
+		if p.Topic == "" || i >= len(ids) {
+			continue
+		}
+		b, err := base64.RawURLEncoding.DecodeString(ids[i])
+		if err != nil || len(b) != 16 {
+			continue
+		}
+		var id [16]byte
+		copy(id[:], b)
+		out = append(out, kmsg.AssignmentTopicPartition{TopicID: id, Topic: p.Topic, Partitions: p.Partitions})
+	}
+	return out
+}
+
 func (s *server) describeProducers(q *kmsg.DescribeProducersRequest) *kmsg.DescribeProducersResponse {
 	resp := q.ResponseKind().(*kmsg.DescribeProducersResponse)
 	dir := s.logDir()
@@ -669,6 +873,11 @@ func (s *server) listTransactions(q *kmsg.ListTransactionsRequest) *kmsg.ListTra
 	}
 	now := time.Now().UnixMilli()
 	for _, t := range s.offlineTransactions() {
+		if t.State == "Dead" {
+			// Never listed: a transient state on the way to removal
+			// (TransactionStateManager.listTransactionStates).
+			continue
+		}
 		if len(states) > 0 && !contains(states, t.State) {
 			continue
 		}
@@ -709,7 +918,14 @@ func (s *server) describeTransactions(q *kmsg.DescribeTransactionsRequest) *kmsg
 		ts := kmsg.NewDescribeTransactionsResponseTransactionState()
 		ts.TransactionalID = id
 		t, ok := byID[id]
-		if !ok {
+		if id == "" {
+			ts.ErrorCode = protocol.ErrInvalidRequest
+			resp.TransactionStates = append(resp.TransactionStates, ts)
+			continue
+		}
+		if !ok || t.State == "Dead" {
+			// A Dead transaction is being expired: not found
+			// (TransactionCoordinator.handleDescribeTransactions).
 			ts.ErrorCode = protocol.ErrTransactionalIDNotFound
 			resp.TransactionStates = append(resp.TransactionStates, ts)
 			continue

@@ -30,6 +30,10 @@ func TestAdminHostile(t *testing.T) {
 			&kmsg.DescribeProducersRequest{Topics: []kmsg.DescribeProducersRequestTopic{{Topic: n, Partitions: []int32{0, -1}}}},
 			&kmsg.OffsetForLeaderEpochRequest{Topics: []kmsg.OffsetForLeaderEpochRequestTopic{{Topic: n, Partitions: []kmsg.OffsetForLeaderEpochRequestTopicPartition{{Partition: 0, LeaderEpoch: 5}}}}},
 			&kmsg.DescribeGroupsRequest{Groups: []string{n}},
+			&kmsg.ConsumerGroupDescribeRequest{Groups: []string{n, n}},
+			&kmsg.DescribeTopicPartitionsRequest{Topics: []kmsg.DescribeTopicPartitionsRequestTopic{{Topic: n}, {Topic: n}}, ResponsePartitionLimit: -5,
+				Cursor: &kmsg.DescribeTopicPartitionsRequestCursor{Topic: n, Partition: 1 << 30}},
+			&kmsg.DescribeTopicPartitionsRequest{Topics: []kmsg.DescribeTopicPartitionsRequestTopic{{Topic: n}}, Cursor: &kmsg.DescribeTopicPartitionsRequestCursor{Topic: "zz", Partition: -1}},
 			&kmsg.DescribeTransactionsRequest{TransactionalIDs: []string{n}},
 			&kmsg.CreateTopicsRequest{Topics: []kmsg.CreateTopicsRequestTopic{{Topic: n, NumPartitions: 1, ReplicationFactor: 1}}},
 			&kmsg.DeleteRecordsRequest{Topics: []kmsg.DeleteRecordsRequestTopic{{Topic: n, Partitions: []kmsg.DeleteRecordsRequestTopicPartition{{Offset: -1}}}}},
@@ -37,6 +41,8 @@ func TestAdminHostile(t *testing.T) {
 	}
 	reqs = append(reqs,
 		&kmsg.DescribeClusterRequest{EndpointType: 7},
+		&kmsg.DescribeTopicPartitionsRequest{ResponsePartitionLimit: 1 << 30},
+		&kmsg.DescribeTopicPartitionsRequest{Cursor: &kmsg.DescribeTopicPartitionsRequestCursor{Topic: "", Partition: 1 << 30}},
 		&kmsg.ListGroupsRequest{StatesFilter: make([]string, 1000), TypesFilter: []string{"x"}},
 		&kmsg.ListTransactionsRequest{StateFilters: []string{"Nope"}, ProducerIDFilters: []int64{-1}, DurationFilterMillis: 1 << 62},
 		&kmsg.OffsetForLeaderEpochRequest{Topics: []kmsg.OffsetForLeaderEpochRequestTopic{{Topic: "t-none", Partitions: []kmsg.OffsetForLeaderEpochRequestTopicPartition{{Partition: 0, LeaderEpoch: -7}, {Partition: 9}}}}},
@@ -44,7 +50,7 @@ func TestAdminHostile(t *testing.T) {
 	rc := dialRaw(t, addr)
 	for _, r := range reqs {
 		max := r.MaxVersion()
-		if m, ok := map[int16]int16{60: 1, 32: 4, 35: 4, 16: 5, 15: 5, 61: 0, 66: 1, 65: 0, 23: 4, 19: 7, 21: 2}[r.Key()]; ok {
+		if m, ok := map[int16]int16{60: 1, 32: 4, 35: 4, 16: 5, 15: 5, 69: 0, 75: 0, 61: 0, 66: 1, 65: 0, 23: 4, 19: 7, 21: 2}[r.Key()]; ok {
 			max = m
 		}
 		for v := int16(0); v <= max; v++ {
@@ -69,7 +75,7 @@ func TestAdminHostile(t *testing.T) {
 		}
 	}
 	// Undecodable bodies of each new API close the connection.
-	for _, key := range []int16{60, 32, 35, 16, 15, 61, 66, 65, 23, 19, 21} {
+	for _, key := range []int16{60, 32, 35, 16, 15, 69, 75, 61, 66, 65, 23, 19, 21} {
 		r := kmsg.RequestForKey(key)
 		r.SetVersion(0)
 		c := dialRaw(t, addr)

@@ -156,6 +156,25 @@ func strp(s string) *string { return &s }
 // state topic since Kafka 4.0).
 var internalTopics = map[string]bool{"__consumer_offsets": true, "__transaction_state": true, "__share_group_state": true}
 
+// clusterMetadataTopic is KRaft's metadata log (Topic.CLUSTER_METADATA_TOPIC_NAME).
+const clusterMetadataTopic = "__cluster_metadata"
+
+// listed drops the KRaft metadata log from a listing of all topics: a KRaft
+// broker keeps it outside its LogManager and metadata image, so Metadata,
+// DescribeTopicPartitions and DescribeLogDirs never show it (and
+// kafka-topics.sh --list, kafka-log-dirs.sh and find-hanging --broker-id do
+// not see it). Asked for by name it is still served, so its records can be
+// read with a client.
+func listed(topics []TopicInfo) []TopicInfo {
+	out := topics[:0:0]
+	for _, t := range topics {
+		if t.Name != clusterMetadataTopic {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 func (s *server) metadata(c net.Conn, q *kmsg.MetadataRequest) *kmsg.MetadataResponse {
 	host, port := advertisedAddr(c)
 	resp := q.ResponseKind().(*kmsg.MetadataResponse)
@@ -185,7 +204,7 @@ func (s *server) metadata(c net.Conn, q *kmsg.MetadataRequest) *kmsg.MetadataRes
 		return t
 	}
 	if q.Topics == nil || (q.Version == 0 && len(q.Topics) == 0) {
-		for _, t := range topics {
+		for _, t := range listed(topics) {
 			resp.Topics = append(resp.Topics, mk(t.Name, t.Partitions))
 		}
 		return resp
