@@ -295,7 +295,7 @@ func (pp *partPlan) plan(t Target, opts RepairOptions, truncFile string, plan *P
 			handled[timeIndexName(sr.Name)] = true
 			continue
 		}
-		if sr.Index.NeedsRebuild() || sr.TimeIndex.NeedsRebuild() {
+		if sr.rebuildIndex() || sr.rebuildTimeIndex() {
 			a.Kind = ActionRebuildIndex
 			a.Detail = fmt.Sprintf("offset index %s, time index %s", sr.Index, sr.TimeIndex)
 			if sr.Index == IndexMissing {
@@ -407,10 +407,10 @@ func planFiles(sr *SegmentResult, a *Action, interval int) error {
 	switch a.Kind {
 	case ActionRebuildIndex:
 		only := map[string]bool{}
-		if sr.Index.NeedsRebuild() {
+		if sr.rebuildIndex() {
 			only[ixPath] = true
 		}
-		if sr.TimeIndex.NeedsRebuild() {
+		if sr.rebuildTimeIndex() {
 			only[tiPath] = true
 		}
 		return indexes(sr.Path, sr.BaseOffset, 0, sr.Size, only)

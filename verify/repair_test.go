@@ -495,3 +495,26 @@ func TestRepairEmptyOlderTimeIndex(t *testing.T) {
 		t.Errorf("plan %+v", p.Actions)
 	}
 }
+
+// A missing .timeindex the broker creates empty itself (the active
+// segment's) is left alone by repair, as kseg index rebuild leaves it
+// (segment.ClassCreatedEmpty); a missing one of an older segment holding
+// timestamps is rebuilt by both.
+func TestRepairAgreesWithIndexRebuildOnMissingTimeIndex(t *testing.T) {
+	f := newFixture(t, defaultSpecs())
+	last := len(defaultSpecs()) - 1
+	must(t, os.Remove(f.timeIndex(last)))
+	if p := plan(t, verify.RepairOptions{}, f.logDir); len(p.Actions) != 0 {
+		t.Errorf("active segment's missing time index: plan %+v, want nothing to do", p.Actions)
+	}
+	must(t, os.Remove(f.timeIndex(0)))
+	p := plan(t, verify.RepairOptions{}, f.logDir)
+	if len(p.Actions) != 1 || p.Actions[0].Kind != verify.ActionRebuildIndex || p.Actions[0].File != base(f.log(0)) {
+		t.Fatalf("older segment's missing time index: plan %+v", p.Actions)
+	}
+	for _, fc := range p.Actions[0].Files {
+		if base(fc.Path) != base(f.timeIndex(0)) {
+			t.Errorf("plan changes %s, want only %s", fc.Path, base(f.timeIndex(0)))
+		}
+	}
+}

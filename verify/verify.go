@@ -142,6 +142,23 @@ func (s IndexStatus) NeedsRebuild() bool {
 	return s == IndexMissing || s == IndexZeroTail || s == IndexHarmful
 }
 
+// rebuildIndex and rebuildTimeIndex say whether repair rebuilds this
+// segment's indexes: the states NeedsRebuild names, except the files the
+// broker itself creates empty and that the recovery rule would write empty
+// too — a missing time index of the active segment or of a segment without
+// timestamps, and the indexes of an empty .log. kseg index rebuild leaves the
+// same files alone (segment.ClassCreatedEmpty), so the two agree.
+func (sr *SegmentResult) rebuildIndex() bool {
+	return sr.Index.NeedsRebuild() && !(sr.Index == IndexMissing && sr.Size == 0)
+}
+
+func (sr *SegmentResult) rebuildTimeIndex() bool {
+	if sr.TimeIndex == IndexMissing {
+		return sr.Size > 0 && !sr.Active && sr.MaxTimestamp >= 0
+	}
+	return sr.TimeIndex.NeedsRebuild()
+}
+
 // SegmentResult is the outcome for one segment.
 type SegmentResult struct {
 	Path       string
