@@ -186,8 +186,35 @@ func (s *server) describeCluster(cc *conn, q *kmsg.DescribeClusterRequest) *kmsg
 	resp.ClusterID = s.cfg.ClusterID
 	resp.ControllerID = nodeID
 	resp.Brokers = []kmsg.DescribeClusterResponseBroker{{NodeID: nodeID, Host: host, Port: port}}
-	resp.ClusterAuthorizedOperations = -2147483648 // not requested / unknown
+	resp.ClusterAuthorizedOperations = authorizedOps(q.IncludeClusterAuthorizedOperations, opsCluster)
 	return resp
+}
+
+// Authorized operations (KIP-430) as a broker without an authorizer reports
+// them: every operation the resource type supports
+// (AuthHelper.authorizedOperations → AclEntry.supportedOperations), as a
+// bit field of AclOperation codes (Utils.to32BitField); kseg serve has no
+// authorizer either. Not asked for, the field keeps the schema's default,
+// Int.MinValue.
+const (
+	opsNotRequested = -2147483648
+	// TOPIC: READ(3) WRITE(4) CREATE(5) DELETE(6) ALTER(7) DESCRIBE(8)
+	// DESCRIBE_CONFIGS(10) ALTER_CONFIGS(11).
+	opsTopic = 1<<3 | 1<<4 | 1<<5 | 1<<6 | 1<<7 | 1<<8 | 1<<10 | 1<<11
+	// GROUP: READ(3) DELETE(6) DESCRIBE(8), as in Kafka 2.3–3.9; Kafka 4.0
+	// adds DESCRIBE_CONFIGS and ALTER_CONFIGS with group configs
+	// (KAFKA-14510), which kseg serve does not describe.
+	opsGroup = 1<<3 | 1<<6 | 1<<8
+	// CLUSTER: CREATE(5) ALTER(7) DESCRIBE(8) CLUSTER_ACTION(9)
+	// DESCRIBE_CONFIGS(10) ALTER_CONFIGS(11) IDEMPOTENT_WRITE(12).
+	opsCluster = 1<<5 | 1<<7 | 1<<8 | 1<<9 | 1<<10 | 1<<11 | 1<<12
+)
+
+func authorizedOps(requested bool, ops int32) int32 {
+	if requested {
+		return ops
+	}
+	return opsNotRequested
 }
 
 // ConfigEntry is one config as DescribeConfigs reports it.
@@ -590,7 +617,7 @@ func (s *server) describeGroups(q *kmsg.DescribeGroupsRequest) *kmsg.DescribeGro
 	for _, id := range q.Groups {
 		dg := kmsg.NewDescribeGroupsResponseGroup()
 		dg.Group = id
-		dg.AuthorizedOperations = -2147483648
+		dg.AuthorizedOperations = opsNotRequested
 		g, ok := all[id]
 		switch {
 		case !ok || g.typ != "" && g.typ != gcoord.GroupTypeClassic:
@@ -609,6 +636,11 @@ func (s *server) describeGroups(q *kmsg.DescribeGroupsRequest) *kmsg.DescribeGro
 				m.ProtocolMetadata, m.MemberAssignment = nil, nil
 				dg.Members = append(dg.Members, m)
 			}
+		}
+		if q.Version >= 3 && dg.ErrorCode == 0 {
+			// KafkaApis.handleDescribeGroupsRequest: for every group
+			// answered without an error, Dead ones included.
+			dg.AuthorizedOperations = authorizedOps(q.IncludeAuthorizedOperations, opsGroup)
 		}
 		resp.Groups = append(resp.Groups, dg)
 	}
@@ -634,9 +666,8 @@ const maxDescribePartitions = 2000
 // 0..n-1, is the id: a log dir may hold only some partitions of a topic, and
 // the Java client's next cursor is the count it has received
 // (KafkaAdminClient.generateDescribeTopicsCallWithDescribeTopicPartitionsApi).
-// Authorized operations are not
-// computed (kseg has no ACLs): INT32_MIN, which the admin client ignores
-// unless it asked for them.
+// Every topic answered carries its authorized operations, which
+// the handler always computes (there is no flag to ask for them).
 func (s *server) describeTopicPartitions(q *kmsg.DescribeTopicPartitionsRequest) *kmsg.DescribeTopicPartitionsResponse {
 	resp := q.ResponseKind().(*kmsg.DescribeTopicPartitionsResponse)
 	cursorTopic, cursorPart := "", int32(0)
@@ -695,6 +726,7 @@ func (s *server) describeTopicPartitions(q *kmsg.DescribeTopicPartitionsRequest)
 			}
 			rt := kmsg.NewDescribeTopicPartitionsResponseTopic()
 			rt.Topic, rt.IsInternal = strp(name), internalTopics[name]
+			rt.AuthorizedOperations = opsTopic
 			rt.ErrorCode = protocol.ErrUnknownTopicOrPartition
 			if !ValidTopicName(name) {
 				rt.ErrorCode = protocol.ErrInvalidTopic
@@ -708,6 +740,7 @@ func (s *server) describeTopicPartitions(q *kmsg.DescribeTopicPartitionsRequest)
 		}
 		rt := kmsg.NewDescribeTopicPartitionsResponseTopic()
 		rt.Topic, rt.TopicID, rt.IsInternal = strp(name), s.topicID(name), internalTopics[name]
+		rt.AuthorizedOperations = opsTopic
 		rt.Partitions = []kmsg.DescribeTopicPartitionsResponseTopicPartition{}
 		next := int32(-1)
 		for i, p := range parts {
@@ -785,6 +818,8 @@ func (s *server) consumerGroupDescribe(q *kmsg.ConsumerGroupDescribeRequest) *km
 			dm.TargetAssignment.TopicPartitions = describedAssignment(m.TargetPartitions, m.TargetTopicIDs)
 			dg.Members = append(dg.Members, dm)
 		}
+		// KafkaApis.handleConsumerGroupDescribe: groups without an error.
+		dg.AuthorizedOperations = authorizedOps(q.IncludeAuthorizedOperations, opsGroup)
 		resp.Groups = append(resp.Groups, dg)
 	}
 	return resp
