@@ -1,6 +1,7 @@
 package logstore_test
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -111,5 +112,44 @@ func TestAuthorizedOperations(t *testing.T) {
 		if tp.AuthorizedOperations != topic {
 			t.Errorf("DescribeTopicPartitions %s: operations %d, want %d", *tp.Topic, tp.AuthorizedOperations, topic)
 		}
+	}
+}
+
+// TestConfigSynonyms: DescribeConfigs with IncludeSynonyms lists, as
+// ConfigHelper.createTopicConfigEntry does, the topic's own setting
+// (TOPIC_CONFIG) and then the broker config it defaults to
+// (ServerTopicConfigSynonyms) at that config's default; librdkafka and
+// kafka-python ask for them. serve used to list the topic config's own
+// name as its DEFAULT_CONFIG synonym.
+func TestConfigSynonyms(t *testing.T) {
+	_, addr := javaServe(t)
+	_, cl := admin(t, addr)
+	req := kmsg.NewPtrDescribeConfigsRequest()
+	req.IncludeSynonyms = true
+	req.Resources = []kmsg.DescribeConfigsRequestResource{{ResourceType: kmsg.ConfigResourceTypeTopic, ResourceName: "__consumer_offsets",
+		ConfigNames: []string{"cleanup.policy", "segment.ms", "flush.ms", "segment.index.bytes"}}}
+	resp, err := req.RequestWith(ctx10(t), cl)
+	if err != nil || len(resp.Resources) != 1 || resp.Resources[0].ErrorCode != 0 {
+		t.Fatalf("%v %+v", err, resp)
+	}
+	got := map[string][]string{}
+	for _, c := range resp.Resources[0].Configs {
+		got[c.Name] = []string{}
+		for _, s := range c.ConfigSynonyms {
+			got[c.Name] = append(got[c.Name], s.Name+"="+*s.Value+"@"+s.Source.String())
+		}
+	}
+	want := map[string][]string{
+		// The broker's own override when it created the topic, then
+		// log.cleanup.policy's default.
+		"cleanup.policy": {"cleanup.policy=compact@DYNAMIC_TOPIC_CONFIG", "log.cleanup.policy=delete@DEFAULT_CONFIG"},
+		// log.roll.ms and log.flush.interval.ms have no default value:
+		// ConfigHelper.configSynonyms drops every synonym before them.
+		"segment.ms":          {},
+		"flush.ms":            {},
+		"segment.index.bytes": {"log.index.size.max.bytes=10485760@DEFAULT_CONFIG"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("synonyms %v, want %v", got, want)
 	}
 }

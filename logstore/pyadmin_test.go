@@ -185,6 +185,14 @@ if mode == "read":
                 r[rname] = {"error": err, "configs": {e[0]: {"value": e[1], "read_only": e[2], "source": e[3]} for e in entries}}
         return r
     step("describe_configs", configs)
+    def synonyms():
+        r = {}
+        res = [ConfigResource(ConfigResourceType.TOPIC, "payments", configs={"retention.ms": None, "segment.bytes": None, "segment.ms": None})]
+        for resp in adm.describe_configs(res, include_synonyms=True):
+            for err, msg, rtype, rname, entries in resp.resources:
+                r.update({e[0]: [list(s) for s in e[5]] for e in entries})
+        return r
+    step("config_synonyms", synonyms)
     step("list_consumer_groups", lambda: sorted(list(g) for g in adm.list_consumer_groups()))
     def groups():
         r = {}
@@ -297,7 +305,8 @@ type pyKafkaPythonRead struct {
 			Source   int     `json:"source"`
 		} `json:"configs"`
 	} `json:"describe_configs"`
-	ListConsumerGroups     [][2]string `json:"list_consumer_groups"`
+	ConfigSynonyms         map[string][][]any `json:"config_synonyms"`
+	ListConsumerGroups     [][2]string        `json:"list_consumer_groups"`
 	DescribeConsumerGroups map[string]struct {
 		Error        int     `json:"error"`
 		State        string  `json:"state"`
@@ -386,6 +395,18 @@ func TestKafkaPythonAdmin(t *testing.T) {
 		if r.Error != 0 || !ok || e.Value == nil || *e.Value != c.value || e.Source != c.source || e.ReadOnly {
 			t.Errorf("describe_configs %s %s: error %d, %+v; want %s from source %d", c.topic, c.key, r.Error, e, c.value, c.source)
 		}
+	}
+	// Synonyms (ConfigHelper.createTopicConfigEntry): the topic's own
+	// setting, then the broker config it defaults to, at that config's
+	// default (ServerTopicConfigSynonyms); retention.ms and segment.ms
+	// default to broker configs without a default value
+	// (log.retention.ms, log.roll.ms), which configSynonyms drops.
+	if want := map[string][][]any{
+		"retention.ms":  {{"retention.ms", "3600000", 1.0}},
+		"segment.bytes": {{"log.segment.bytes", "1073741824", 5.0}},
+		"segment.ms":    {},
+	}; !reflect.DeepEqual(got.ConfigSynonyms, want) {
+		t.Errorf("describe_configs synonyms %v, want %v", got.ConfigSynonyms, want)
 	}
 	if r := got.DescribeConfigs["nope"]; r.Error != 3 {
 		t.Errorf("describe_configs nope: %+v", r)
@@ -513,7 +534,8 @@ if mode == "read":
         fs = adm.describe_configs([ConfigResource("topic", n) for n in ("orders", "payments", "nope")], request_timeout=10)
         for res, f in fs.items():
             try:
-                r[res.name] = {"error": None, "configs": {k: {"value": c.value, "source": c.source, "read_only": c.is_read_only, "default": c.is_default}
+                r[res.name] = {"error": None, "configs": {k: {"value": c.value, "source": c.source, "read_only": c.is_read_only, "default": c.is_default,
+                    "synonyms": [[sy.name, sy.value, sy.source] for sy in c.synonyms.values()]}
                     for k, c in f.result(timeout=10).items()}}
             except KafkaException as e:
                 r[res.name] = {"error": e.args[0].name(), "configs": {}}
@@ -722,6 +744,7 @@ type pyConfluentRead struct {
 			Source   int     `json:"source"`
 			ReadOnly bool    `json:"read_only"`
 			Default  bool    `json:"default"`
+			Synonyms [][]any `json:"synonyms"`
 		} `json:"configs"`
 	} `json:"describe_configs"`
 	ListGroups map[string]struct {
@@ -802,18 +825,22 @@ func TestConfluentKafkaAdmin(t *testing.T) {
 		}
 	}
 
+	// librdkafka asks for synonyms (DescribeConfigs v1+ IncludeSynonyms).
 	for _, c := range []struct {
 		topic, key, value string
 		source            int
+		synonyms          [][]any
 	}{
-		{"payments", "retention.ms", "3600000", 1},
-		{"payments", "cleanup.policy", "delete", 5},
-		{"orders", "retention.ms", "604800000", 5},
+		{"payments", "retention.ms", "3600000", 1, [][]any{{"retention.ms", "3600000", 1.0}}},
+		{"payments", "cleanup.policy", "delete", 5, [][]any{{"log.cleanup.policy", "delete", 5.0}}},
+		{"orders", "retention.ms", "604800000", 5, [][]any{}},
+		{"orders", "max.message.bytes", "1048588", 5, [][]any{{"message.max.bytes", "1048588", 5.0}}},
 	} {
 		r := got.DescribeConfigs[c.topic]
 		e, ok := r.Configs[c.key]
-		if r.Error != nil || !ok || e.Value == nil || *e.Value != c.value || e.Source != c.source || e.ReadOnly || e.Default != (c.source == 5) {
-			t.Errorf("describe_configs %s %s: %+v, want %s from source %d", c.topic, c.key, e, c.value, c.source)
+		if r.Error != nil || !ok || e.Value == nil || *e.Value != c.value || e.Source != c.source || e.ReadOnly || e.Default != (c.source == 5) ||
+			!reflect.DeepEqual(e.Synonyms, c.synonyms) {
+			t.Errorf("describe_configs %s %s: %+v, want %s from source %d, synonyms %v", c.topic, c.key, e, c.value, c.source, c.synonyms)
 		}
 	}
 	if r := got.DescribeConfigs["nope"]; r.Error == nil || *r.Error != "UNKNOWN_TOPIC_OR_PART" {

@@ -317,13 +317,57 @@ func (s *server) describeConfigs(q *kmsg.DescribeConfigsRequest) *kmsg.DescribeC
 			c.Source = kmsg.ConfigSource(e.Source)
 			c.IsDefault = e.Source == ConfigSourceDefault
 			if q.IncludeSynonyms {
-				c.ConfigSynonyms = []kmsg.DescribeConfigsResponseResourceConfigConfigSynonym{{Name: e.Name, Value: e.Value, Source: c.Source}}
+				c.ConfigSynonyms = topicConfigSynonyms(e)
 			}
 			rr.Configs = append(rr.Configs, c)
 		}
 		resp.Resources = append(resp.Resources, rr)
 	}
 	return resp
+}
+
+// brokerDefaultSynonyms maps a topic config to the broker config it
+// defaults to (ServerTopicConfigSynonyms.TOPIC_CONFIG_SYNONYMS) and that
+// broker config's default value (KafkaConfig), for the topic configs kseg
+// describes. Where the broker config has no default (log.retention.ms,
+// log.roll.ms, log.roll.jitter.ms, log.flush.interval.ms) the entry is
+// absent: ConfigHelper.configSynonyms drops every synonym before the one
+// named, so a broker without those set reports no broker synonym.
+var brokerDefaultSynonyms = map[string][2]string{
+	"cleanup.policy":                 {"log.cleanup.policy", "delete"},
+	"compression.type":               {"compression.type", "producer"},
+	"delete.retention.ms":            {"log.cleaner.delete.retention.ms", "86400000"},
+	"file.delete.delay.ms":           {"log.segment.delete.delay.ms", "60000"},
+	"flush.messages":                 {"log.flush.interval.messages", "9223372036854775807"},
+	"index.interval.bytes":           {"log.index.interval.bytes", "4096"},
+	"max.compaction.lag.ms":          {"log.cleaner.max.compaction.lag.ms", "9223372036854775807"},
+	"max.message.bytes":              {"message.max.bytes", "1048588"},
+	"message.timestamp.type":         {"log.message.timestamp.type", "CreateTime"},
+	"min.cleanable.dirty.ratio":      {"log.cleaner.min.cleanable.ratio", "0.5"},
+	"min.compaction.lag.ms":          {"log.cleaner.min.compaction.lag.ms", "0"},
+	"min.insync.replicas":            {"min.insync.replicas", "1"},
+	"preallocate":                    {"log.preallocate", "false"},
+	"retention.bytes":                {"log.retention.bytes", "-1"},
+	"segment.bytes":                  {"log.segment.bytes", "1073741824"},
+	"segment.index.bytes":            {"log.index.size.max.bytes", "10485760"},
+	"unclean.leader.election.enable": {"unclean.leader.election.enable", "false"},
+}
+
+// topicConfigSynonyms is a topic config's synonyms as
+// ConfigHelper.createTopicConfigEntry lists them: the topic's own setting
+// (TOPIC_CONFIG) if it has one, then the broker config it defaults to. The
+// broker's server.properties and dynamic broker configs are not in its log
+// dir, so the broker synonym is its DEFAULT_CONFIG, as for a broker that
+// sets none — the same assumption as the entry's own default value.
+func topicConfigSynonyms(e ConfigEntry) []kmsg.DescribeConfigsResponseResourceConfigConfigSynonym {
+	out := []kmsg.DescribeConfigsResponseResourceConfigConfigSynonym{}
+	if e.Source != ConfigSourceDefault {
+		out = append(out, kmsg.DescribeConfigsResponseResourceConfigConfigSynonym{Name: e.Name, Value: e.Value, Source: kmsg.ConfigSource(e.Source)})
+	}
+	if b, ok := brokerDefaultSynonyms[e.Name]; ok {
+		out = append(out, kmsg.DescribeConfigsResponseResourceConfigConfigSynonym{Name: b[0], Value: strp(b[1]), Source: kmsg.ConfigSource(ConfigSourceDefault)})
+	}
+	return out
 }
 
 func contains(list []string, s string) bool {
