@@ -9,7 +9,7 @@ build:
 	$(GO) build -o bin/kseg .
 
 # Unit, golden, corpus, interop and real-client tests, then every fuzz target
-# briefly. Installs kcat/python3-kafka/strace first when missing.
+# briefly. Installs kcat/python3-kafka/python3-confluent-kafka/strace first when missing.
 test: deps vet unit fuzz-smoke
 
 deps:

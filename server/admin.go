@@ -186,8 +186,35 @@ func (s *server) describeCluster(cc *conn, q *kmsg.DescribeClusterRequest) *kmsg
 	resp.ClusterID = s.cfg.ClusterID
 	resp.ControllerID = nodeID
 	resp.Brokers = []kmsg.DescribeClusterResponseBroker{{NodeID: nodeID, Host: host, Port: port}}
-	resp.ClusterAuthorizedOperations = -2147483648 // not requested / unknown
+	resp.ClusterAuthorizedOperations = authorizedOps(q.IncludeClusterAuthorizedOperations, opsCluster)
 	return resp
+}
+
+// Authorized operations (KIP-430) as a broker without an authorizer reports
+// them: every operation the resource type supports
+// (AuthHelper.authorizedOperations → AclEntry.supportedOperations), as a
+// bit field of AclOperation codes (Utils.to32BitField); kseg serve has no
+// authorizer either. Not asked for, the field keeps the schema's default,
+// Int.MinValue.
+const (
+	opsNotRequested = -2147483648
+	// TOPIC: READ(3) WRITE(4) CREATE(5) DELETE(6) ALTER(7) DESCRIBE(8)
+	// DESCRIBE_CONFIGS(10) ALTER_CONFIGS(11).
+	opsTopic = 1<<3 | 1<<4 | 1<<5 | 1<<6 | 1<<7 | 1<<8 | 1<<10 | 1<<11
+	// GROUP: READ(3) DELETE(6) DESCRIBE(8), as in Kafka 2.3–3.9; Kafka 4.0
+	// adds DESCRIBE_CONFIGS and ALTER_CONFIGS with group configs
+	// (KAFKA-14510), which kseg serve does not describe.
+	opsGroup = 1<<3 | 1<<6 | 1<<8
+	// CLUSTER: CREATE(5) ALTER(7) DESCRIBE(8) CLUSTER_ACTION(9)
+	// DESCRIBE_CONFIGS(10) ALTER_CONFIGS(11) IDEMPOTENT_WRITE(12).
+	opsCluster = 1<<5 | 1<<7 | 1<<8 | 1<<9 | 1<<10 | 1<<11 | 1<<12
+)
+
+func authorizedOps(requested bool, ops int32) int32 {
+	if requested {
+		return ops
+	}
+	return opsNotRequested
 }
 
 // ConfigEntry is one config as DescribeConfigs reports it.
@@ -290,13 +317,57 @@ func (s *server) describeConfigs(q *kmsg.DescribeConfigsRequest) *kmsg.DescribeC
 			c.Source = kmsg.ConfigSource(e.Source)
 			c.IsDefault = e.Source == ConfigSourceDefault
 			if q.IncludeSynonyms {
-				c.ConfigSynonyms = []kmsg.DescribeConfigsResponseResourceConfigConfigSynonym{{Name: e.Name, Value: e.Value, Source: c.Source}}
+				c.ConfigSynonyms = topicConfigSynonyms(e)
 			}
 			rr.Configs = append(rr.Configs, c)
 		}
 		resp.Resources = append(resp.Resources, rr)
 	}
 	return resp
+}
+
+// brokerDefaultSynonyms maps a topic config to the broker config it
+// defaults to (ServerTopicConfigSynonyms.TOPIC_CONFIG_SYNONYMS) and that
+// broker config's default value (KafkaConfig), for the topic configs kseg
+// describes. Where the broker config has no default (log.retention.ms,
+// log.roll.ms, log.roll.jitter.ms, log.flush.interval.ms) the entry is
+// absent: ConfigHelper.configSynonyms drops every synonym before the one
+// named, so a broker without those set reports no broker synonym.
+var brokerDefaultSynonyms = map[string][2]string{
+	"cleanup.policy":                 {"log.cleanup.policy", "delete"},
+	"compression.type":               {"compression.type", "producer"},
+	"delete.retention.ms":            {"log.cleaner.delete.retention.ms", "86400000"},
+	"file.delete.delay.ms":           {"log.segment.delete.delay.ms", "60000"},
+	"flush.messages":                 {"log.flush.interval.messages", "9223372036854775807"},
+	"index.interval.bytes":           {"log.index.interval.bytes", "4096"},
+	"max.compaction.lag.ms":          {"log.cleaner.max.compaction.lag.ms", "9223372036854775807"},
+	"max.message.bytes":              {"message.max.bytes", "1048588"},
+	"message.timestamp.type":         {"log.message.timestamp.type", "CreateTime"},
+	"min.cleanable.dirty.ratio":      {"log.cleaner.min.cleanable.ratio", "0.5"},
+	"min.compaction.lag.ms":          {"log.cleaner.min.compaction.lag.ms", "0"},
+	"min.insync.replicas":            {"min.insync.replicas", "1"},
+	"preallocate":                    {"log.preallocate", "false"},
+	"retention.bytes":                {"log.retention.bytes", "-1"},
+	"segment.bytes":                  {"log.segment.bytes", "1073741824"},
+	"segment.index.bytes":            {"log.index.size.max.bytes", "10485760"},
+	"unclean.leader.election.enable": {"unclean.leader.election.enable", "false"},
+}
+
+// topicConfigSynonyms is a topic config's synonyms as
+// ConfigHelper.createTopicConfigEntry lists them: the topic's own setting
+// (TOPIC_CONFIG) if it has one, then the broker config it defaults to. The
+// broker's server.properties and dynamic broker configs are not in its log
+// dir, so the broker synonym is its DEFAULT_CONFIG, as for a broker that
+// sets none — the same assumption as the entry's own default value.
+func topicConfigSynonyms(e ConfigEntry) []kmsg.DescribeConfigsResponseResourceConfigConfigSynonym {
+	out := []kmsg.DescribeConfigsResponseResourceConfigConfigSynonym{}
+	if e.Source != ConfigSourceDefault {
+		out = append(out, kmsg.DescribeConfigsResponseResourceConfigConfigSynonym{Name: e.Name, Value: e.Value, Source: kmsg.ConfigSource(e.Source)})
+	}
+	if b, ok := brokerDefaultSynonyms[e.Name]; ok {
+		out = append(out, kmsg.DescribeConfigsResponseResourceConfigConfigSynonym{Name: b[0], Value: strp(b[1]), Source: kmsg.ConfigSource(ConfigSourceDefault)})
+	}
+	return out
 }
 
 func contains(list []string, s string) bool {
@@ -590,7 +661,7 @@ func (s *server) describeGroups(q *kmsg.DescribeGroupsRequest) *kmsg.DescribeGro
 	for _, id := range q.Groups {
 		dg := kmsg.NewDescribeGroupsResponseGroup()
 		dg.Group = id
-		dg.AuthorizedOperations = -2147483648
+		dg.AuthorizedOperations = opsNotRequested
 		g, ok := all[id]
 		switch {
 		case !ok || g.typ != "" && g.typ != gcoord.GroupTypeClassic:
@@ -609,6 +680,11 @@ func (s *server) describeGroups(q *kmsg.DescribeGroupsRequest) *kmsg.DescribeGro
 				m.ProtocolMetadata, m.MemberAssignment = nil, nil
 				dg.Members = append(dg.Members, m)
 			}
+		}
+		if q.Version >= 3 && dg.ErrorCode == 0 {
+			// KafkaApis.handleDescribeGroupsRequest: for every group
+			// answered without an error, Dead ones included.
+			dg.AuthorizedOperations = authorizedOps(q.IncludeAuthorizedOperations, opsGroup)
 		}
 		resp.Groups = append(resp.Groups, dg)
 	}
@@ -634,9 +710,8 @@ const maxDescribePartitions = 2000
 // 0..n-1, is the id: a log dir may hold only some partitions of a topic, and
 // the Java client's next cursor is the count it has received
 // (KafkaAdminClient.generateDescribeTopicsCallWithDescribeTopicPartitionsApi).
-// Authorized operations are not
-// computed (kseg has no ACLs): INT32_MIN, which the admin client ignores
-// unless it asked for them.
+// Every topic answered carries its authorized operations, which
+// the handler always computes (there is no flag to ask for them).
 func (s *server) describeTopicPartitions(q *kmsg.DescribeTopicPartitionsRequest) *kmsg.DescribeTopicPartitionsResponse {
 	resp := q.ResponseKind().(*kmsg.DescribeTopicPartitionsResponse)
 	cursorTopic, cursorPart := "", int32(0)
@@ -695,6 +770,7 @@ func (s *server) describeTopicPartitions(q *kmsg.DescribeTopicPartitionsRequest)
 			}
 			rt := kmsg.NewDescribeTopicPartitionsResponseTopic()
 			rt.Topic, rt.IsInternal = strp(name), internalTopics[name]
+			rt.AuthorizedOperations = opsTopic
 			rt.ErrorCode = protocol.ErrUnknownTopicOrPartition
 			if !ValidTopicName(name) {
 				rt.ErrorCode = protocol.ErrInvalidTopic
@@ -708,6 +784,7 @@ func (s *server) describeTopicPartitions(q *kmsg.DescribeTopicPartitionsRequest)
 		}
 		rt := kmsg.NewDescribeTopicPartitionsResponseTopic()
 		rt.Topic, rt.TopicID, rt.IsInternal = strp(name), s.topicID(name), internalTopics[name]
+		rt.AuthorizedOperations = opsTopic
 		rt.Partitions = []kmsg.DescribeTopicPartitionsResponseTopicPartition{}
 		next := int32(-1)
 		for i, p := range parts {
@@ -785,6 +862,8 @@ func (s *server) consumerGroupDescribe(q *kmsg.ConsumerGroupDescribeRequest) *km
 			dm.TargetAssignment.TopicPartitions = describedAssignment(m.TargetPartitions, m.TargetTopicIDs)
 			dg.Members = append(dg.Members, dm)
 		}
+		// KafkaApis.handleConsumerGroupDescribe: groups without an error.
+		dg.AuthorizedOperations = authorizedOps(q.IncludeAuthorizedOperations, opsGroup)
 		resp.Groups = append(resp.Groups, dg)
 	}
 	return resp

@@ -181,6 +181,18 @@ func (s *server) metadata(c net.Conn, q *kmsg.MetadataRequest) *kmsg.MetadataRes
 	resp.Brokers = []kmsg.MetadataResponseBroker{{NodeID: nodeID, Host: host, Port: port}}
 	resp.ClusterID = strp(s.cfg.ClusterID)
 	resp.ControllerID = nodeID
+	// Authorized operations when asked for (KafkaApis.handleTopicMetadataRequest):
+	// the cluster's in v8–10, each answered topic's in v8+.
+	if q.Version >= 8 && q.Version <= 10 {
+		resp.AuthorizedOperations = authorizedOps(q.IncludeClusterAuthorizedOperations, opsCluster)
+	}
+	defer func() {
+		if q.Version >= 8 && q.IncludeTopicAuthorizedOperations {
+			for i := range resp.Topics {
+				resp.Topics[i].AuthorizedOperations = opsTopic
+			}
+		}
+	}()
 	topics, err := s.store.Topics()
 	if err != nil {
 		s.cfg.Logf("kseg serve: listing topics: %v", err)
