@@ -212,6 +212,10 @@ func LoadFiles(files *Files, o Options) (*Result, error) {
 	return res, nil
 }
 
+// fastReplay enables the typed fast paths; tests turn it off to replay
+// through the generic path alone and compare.
+var fastReplay = true
+
 // replayFile applies to im the records of one segment or snapshot at
 // offsets >= from (batches ending before from are skipped undecoded),
 // ending the walk with ErrStop at the first record stop (when non-nil)
@@ -236,7 +240,7 @@ func (im *Image) replayFile(path string, from int64, buf []byte, stop func(offse
 		if stop != nil && stop(rec.Offset, rec.Timestamp) {
 			return ErrStop
 		}
-		if im.history == nil && !im.inTxn && !b.IsControl() && im.applyFast(rec.Value) {
+		if fastReplay && im.history == nil && !im.inTxn && !b.IsControl() && im.applyFast(rec.Value) {
 			im.Offset, im.Timestamp, im.Epoch = rec.Offset, rec.Timestamp, b.PartitionLeaderEpoch
 			im.Records++
 			return nil
