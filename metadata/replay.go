@@ -43,12 +43,11 @@ const (
 // applyFast applies one metadata record value through a typed fast path
 // and reports whether it did. It never applies part of a record.
 func (im *Image) applyFast(value []byte) bool {
-	r := kbin.Reader{}
-	r.Reset(value)
-	frame := r.Uvarint("frame version")
-	typ := r.Uvarint("type")
-	ver := r.Uvarint("version")
-	if r.Err() != nil || frame != 1 || ver > 0x7fff {
+	r := cursor{b: value}
+	frame := r.uvarint()
+	typ := r.uvarint()
+	ver := r.uvarint()
+	if !r.ok() || frame != 1 || ver > 0x7fff {
 		return false
 	}
 	switch typ {
@@ -68,9 +67,114 @@ func (im *Image) applyFast(value []byte) bool {
 		return ver == 0 && im.fastConfig(&r)
 	case typeNoOp:
 		// NoOpRecord changes nothing; it still has to be well formed.
-		return ver == 0 && skipTagged(&r) && r.Err() == nil && r.Remaining() == 0
+		return ver == 0 && skipTagged(&r) && r.ok() && r.remaining() == 0
 	}
 	return false
+}
+
+// cursor is a minimal kbin.Reader for the fast paths: the same reads with
+// the same limits (a varint of at most 5 bytes, compact lengths, ArrayLen's
+// count guard), a failure flag instead of a descriptive error (a failed
+// fast path is re-decoded by the generic path, which describes it), and
+// small enough to inline.
+type cursor struct {
+	b   []byte
+	p   int
+	bad bool
+}
+
+func (c *cursor) reset(b []byte) { *c = cursor{b: b} }
+func (c *cursor) ok() bool       { return !c.bad }
+func (c *cursor) remaining() int { return len(c.b) - c.p }
+
+func (c *cursor) uvarint() uint32 {
+	if p := c.p; p < len(c.b) && c.b[p] < 0x80 {
+		c.p++
+		return uint32(c.b[p])
+	}
+	return c.uvarintSlow()
+}
+
+// uvarintSlow is ByteUtils.readUnsignedVarint: at most 5 bytes.
+func (c *cursor) uvarintSlow() uint32 {
+	var v uint32
+	for i := 0; i < 5; i++ {
+		if c.p >= len(c.b) {
+			c.bad = true
+			return 0
+		}
+		b := c.b[c.p]
+		c.p++
+		v |= uint32(b&0x7f) << (7 * i)
+		if b < 0x80 {
+			return v
+		}
+	}
+	c.bad = true
+	return 0
+}
+
+// span returns the next n bytes (aliasing the input).
+func (c *cursor) span(n int) []byte {
+	if n < 0 || n > len(c.b)-c.p {
+		c.bad = true
+		c.p = len(c.b)
+		return nil
+	}
+	b := c.b[c.p : c.p+n : c.p+n]
+	c.p += n
+	return b
+}
+
+func (c *cursor) int8() int8 {
+	if c.p < len(c.b) {
+		c.p++
+		return int8(c.b[c.p-1])
+	}
+	c.bad = true
+	return 0
+}
+
+func (c *cursor) int16() int16 {
+	if b := c.span(2); b != nil {
+		return int16(binary.BigEndian.Uint16(b))
+	}
+	return 0
+}
+
+func (c *cursor) int32() int32 {
+	if b := c.span(4); b != nil {
+		return int32(binary.BigEndian.Uint32(b))
+	}
+	return 0
+}
+
+func (c *cursor) int64() int64 {
+	if b := c.span(8); b != nil {
+		return int64(binary.BigEndian.Uint64(b))
+	}
+	return 0
+}
+
+func (c *cursor) uuid() (u kbin.UUID) {
+	if b := c.span(16); b != nil {
+		copy(u[:], b)
+	}
+	return u
+}
+
+// length reads a compact length: -1 is null.
+func (c *cursor) length() int { return int(c.uvarint()) - 1 }
+
+// arrayLen is a compact array count whose elements, each at least elem
+// bytes, must fit in what remains (kbin.Reader.ArrayLen).
+func (c *cursor) arrayLen(elem int) int {
+	n := c.length()
+	if n > c.remaining()/elem {
+		c.bad = true
+		return 0
+	}
+	return n
 }
 
 // span is an array or string read but not yet copied: raw bytes, or null.
@@ -82,23 +186,23 @@ type span struct {
 
 // readArray reads a compact array of fixed-size elements (int32: 4, uuid:
 // 16) with ArrayLen's guard; null only when nullable.
-func readArray(r *kbin.Reader, elem int, nullable bool) (span, bool) {
-	n := r.ArrayLen(true, elem, "array")
-	if r.Err() != nil {
+func readArray(r *cursor, elem int, nullable bool) (span, bool) {
+	n := r.arrayLen(elem)
+	if !r.ok() {
 		return span{}, false
 	}
 	if n < 0 {
 		return span{null: true, set: true}, nullable
 	}
-	b := r.Span(n*elem, "array")
-	return span{b: b, set: true}, r.Err() == nil
+	b := r.span(n * elem)
+	return span{b: b, set: true}, r.ok()
 }
 
 // readString reads a compact string's bytes (no copy); null only when
 // nullable. Strings over 32767 bytes are refused as Kafka's readers do.
-func readString(r *kbin.Reader, nullable bool) (span, bool) {
-	n := r.Length(true, false, "string")
-	if r.Err() != nil {
+func readString(r *cursor, nullable bool) (span, bool) {
+	n := r.length()
+	if !r.ok() {
 		return span{}, false
 	}
 	if n < 0 {
@@ -107,24 +211,24 @@ func readString(r *kbin.Reader, nullable bool) (span, bool) {
 	if n > math.MaxInt16 {
 		return span{}, false
 	}
-	b := r.Span(n, "string")
-	return span{b: b, set: true}, r.Err() == nil
+	b := r.span(n)
+	return span{b: b, set: true}, r.ok()
 }
 
 // taggedFields iterates a tagged-field section, calling fn with each
 // field's tag and value bytes; fn returns false for a value it cannot
 // accept (see filled). Unknown tags are skipped (they cannot change the
 // image).
-func taggedFields(r *kbin.Reader, fn func(tag uint32, data []byte) bool) bool {
-	n := int(r.Uvarint("tagged field count"))
-	if r.Err() != nil || n > r.Remaining()/2 {
+func taggedFields(r *cursor, fn func(tag uint32, data []byte) bool) bool {
+	n := int(r.uvarint())
+	if !r.ok() || n > r.remaining()/2 {
 		return false
 	}
 	for i := 0; i < n; i++ {
-		tag := r.Uvarint("tag")
-		size := int(r.Uvarint("tagged field size"))
-		data := r.Span(size, "tagged field")
-		if r.Err() != nil {
+		tag := r.uvarint()
+		size := int(r.uvarint())
+		data := r.span(size)
+		if !r.ok() {
 			return false
 		}
 		if !fn(tag, data) {
@@ -136,14 +240,14 @@ func taggedFields(r *kbin.Reader, fn func(tag uint32, data []byte) bool) bool {
 
 // filled reports whether a tagged value decoded without error and used
 // all of its bytes.
-func filled(sub *kbin.Reader, ok bool) bool { return ok && sub.Err() == nil && sub.Remaining() == 0 }
+func filled(sub *cursor, ok bool) bool { return ok && sub.ok() && sub.remaining() == 0 }
 
-func skipTagged(r *kbin.Reader) bool {
+func skipTagged(r *cursor) bool {
 	return taggedFields(r, func(uint32, []byte) bool { return true })
 }
 
 // done reports whether the body decoded completely with nothing after it.
-func done(r *kbin.Reader) bool { return r.Err() == nil && r.Remaining() == 0 }
+func done(r *cursor) bool { return r.ok() && r.remaining() == 0 }
 
 // ints copies a span of big-endian int32s into dst's storage, reusing it
 // when large enough. The result is never nil (an empty array is an empty,
@@ -184,20 +288,20 @@ func uuids(dst []kbin.UUID, s span) []kbin.UUID {
 // topicId, then every other field tagged — isr 0, leader 1, replicas 2,
 // removingReplicas 3, addingReplicas 4, leaderRecoveryState 5, ELR 6 and
 // lastKnownElr 7 (v2+), directories 8 (v1+) — merged as Partition.merge.
-func (im *Image) fastPartitionChange(r *kbin.Reader, v int16) bool {
-	pid := r.Int32("partitionId")
-	id := r.UUID("topicId")
+func (im *Image) fastPartitionChange(r *cursor, v int16) bool {
+	pid := r.int32()
+	id := r.uuid()
 	var isr, replicas, removing, adding, dirs, elr, lkElr span
 	leader, lrs := int32(-2), int8(-1)
 	ok := taggedFields(r, func(tag uint32, data []byte) bool {
-		var sub kbin.Reader
-		sub.Reset(data)
+		var sub cursor
+		sub.reset(data)
 		var ok bool
 		switch {
 		case tag == 0:
 			isr, ok = readArray(&sub, 4, true)
 		case tag == 1:
-			leader, ok = sub.Int32("leader"), true
+			leader, ok = sub.int32(), true
 		case tag == 2:
 			replicas, ok = readArray(&sub, 4, true)
 		case tag == 3:
@@ -205,7 +309,7 @@ func (im *Image) fastPartitionChange(r *kbin.Reader, v int16) bool {
 		case tag == 4:
 			adding, ok = readArray(&sub, 4, true)
 		case tag == 5:
-			lrs, ok = sub.Int8("leaderRecoveryState"), true
+			lrs, ok = sub.int8(), true
 		case tag == 6 && v >= 2:
 			elr, ok = readArray(&sub, 4, true)
 		case tag == 7 && v >= 2:
@@ -264,9 +368,9 @@ func (im *Image) fastPartitionChange(r *kbin.Reader, v int16) bool {
 // replicas, isr, removingReplicas, addingReplicas, leader, leaderEpoch,
 // partitionEpoch, directories (v1+); tagged leaderRecoveryState 0, and ELR
 // 1 and lastKnownElr 2 (v2+, default null).
-func (im *Image) fastPartition(r *kbin.Reader, v int16) bool {
-	pid := r.Int32("partitionId")
-	id := r.UUID("topicId")
+func (im *Image) fastPartition(r *cursor, v int16) bool {
+	pid := r.int32()
+	id := r.uuid()
 	replicas, ok1 := readArray(r, 4, false)
 	isr, ok2 := readArray(r, 4, false)
 	removing, ok3 := readArray(r, 4, false)
@@ -274,9 +378,9 @@ func (im *Image) fastPartition(r *kbin.Reader, v int16) bool {
 	if !ok1 || !ok2 || !ok3 || !ok4 {
 		return false
 	}
-	leader := r.Int32("leader")
-	leaderEpoch := r.Int32("leaderEpoch")
-	partitionEpoch := r.Int32("partitionEpoch")
+	leader := r.int32()
+	leaderEpoch := r.int32()
+	partitionEpoch := r.int32()
 	var dirs span
 	if v >= 1 {
 		var ok bool
@@ -287,12 +391,12 @@ func (im *Image) fastPartition(r *kbin.Reader, v int16) bool {
 	var elr, lkElr span
 	lrs := int8(0)
 	ok := taggedFields(r, func(tag uint32, data []byte) bool {
-		var sub kbin.Reader
-		sub.Reset(data)
+		var sub cursor
+		sub.reset(data)
 		var ok bool
 		switch {
 		case tag == 0:
-			lrs, ok = sub.Int8("leaderRecoveryState"), true
+			lrs, ok = sub.int8(), true
 		case tag == 1 && v >= 2:
 			elr, ok = readArray(&sub, 4, true)
 		case tag == 2 && v >= 2:
@@ -335,9 +439,9 @@ func (im *Image) fastPartition(r *kbin.Reader, v int16) bool {
 
 // fastTopic is TOPIC_RECORD v0: name, topicId. A re-created name reuses
 // the image's string.
-func (im *Image) fastTopic(r *kbin.Reader) bool {
+func (im *Image) fastTopic(r *cursor) bool {
 	name, ok := readString(r, false)
-	id := r.UUID("topicId")
+	id := r.uuid()
 	if !ok || !skipTagged(r) || !done(r) {
 		return false
 	}
@@ -354,9 +458,9 @@ func (im *Image) fastTopic(r *kbin.Reader) bool {
 }
 
 // fastFence is FENCE_BROKER_RECORD / UNFENCE_BROKER_RECORD v0: id, epoch.
-func (im *Image) fastFence(r *kbin.Reader, fenced bool) bool {
-	id := r.Int32("id")
-	r.Int64("epoch")
+func (im *Image) fastFence(r *cursor, fenced bool) bool {
+	id := r.int32()
+	r.int64()
 	if !skipTagged(r) || !done(r) {
 		return false
 	}
@@ -368,9 +472,9 @@ func (im *Image) fastFence(r *kbin.Reader, fenced bool) bool {
 
 // fastFeatureLevel is FEATURE_LEVEL_RECORD v0: name, featureLevel; level
 // 0 removes the feature.
-func (im *Image) fastFeatureLevel(r *kbin.Reader) bool {
+func (im *Image) fastFeatureLevel(r *cursor) bool {
 	name, ok := readString(r, false)
-	level := r.Int16("featureLevel")
+	level := r.int16()
 	if !ok || !skipTagged(r) || !done(r) {
 		return false
 	}
@@ -384,10 +488,10 @@ func (im *Image) fastFeatureLevel(r *kbin.Reader) bool {
 
 // fastProducerIDs is PRODUCER_IDS_RECORD v0: brokerId, brokerEpoch,
 // nextProducerId.
-func (im *Image) fastProducerIDs(r *kbin.Reader) bool {
-	b := r.Int32("brokerId")
-	e := r.Int64("brokerEpoch")
-	next := r.Int64("nextProducerId")
+func (im *Image) fastProducerIDs(r *cursor) bool {
+	b := r.int32()
+	e := r.int64()
+	next := r.int64()
 	if !skipTagged(r) || !done(r) {
 		return false
 	}
@@ -397,8 +501,8 @@ func (im *Image) fastProducerIDs(r *kbin.Reader) bool {
 
 // fastConfig is CONFIG_RECORD v0: resourceType, resourceName, name, value
 // (nullable: null deletes the key).
-func (im *Image) fastConfig(r *kbin.Reader) bool {
-	typ := r.Int8("resourceType")
+func (im *Image) fastConfig(r *cursor) bool {
+	typ := r.int8()
 	rn, ok1 := readString(r, false)
 	key, ok2 := readString(r, false)
 	val, ok3 := readString(r, true)
