@@ -4,9 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/kseg/kseg/format"
+	"github.com/kseg/kseg/internal/kbin"
 )
 
 // FuzzMetadataRecord: DecodeRecord never panics, always returns a record
@@ -84,6 +89,31 @@ func FuzzMetadataLog(f *testing.F) {
 		}
 		f.Add(b)
 	}
+	// A batch of the replay's hot types: topic, partition, partition change.
+	var u kbin.UUID
+	u[0] = 7
+	var msgs []format.Message
+	for _, r := range []struct {
+		typ, v int16
+		s      *Struct
+	}{
+		{2, 0, NewStruct("name", "t", "topicId", u)},
+		{3, 2, NewStruct("partitionId", 0, "topicId", u, "replicas", []int32{1, 2}, "isr", []int32{1, 2}, "removingReplicas", []int32{}, "addingReplicas", []int32{}, "leader", 1)},
+		{5, 2, NewStruct("partitionId", 0, "topicId", u, "isr", []int32{2}, "leader", 2, "eligibleLeaderReplicas", []int32{1})},
+	} {
+		v, err := EncodeRecord(nil, r.typ, r.v, r.s)
+		if err != nil {
+			f.Fatal(err)
+		}
+		msgs = append(msgs, format.Message{Value: v, Timestamp: 1})
+	}
+	o := format.BatchOptions{Magic: 2, PartitionLeaderEpoch: 1}
+	o.NoProducer()
+	b, err := format.AppendBatch(nil, o, msgs)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
 	f.Fuzz(func(t *testing.T, in []byte) {
 		im := NewImage()
 		st, _ := Walk(bytes.NewReader(in), int64(len(in)), "fuzz.log", func(e *Entry) error {
@@ -92,6 +122,20 @@ func FuzzMetadataLog(f *testing.F) {
 		})
 		if st != nil && (st.ValidBytes < 0 || st.ValidBytes > int64(len(in))) {
 			t.Fatalf("valid bytes %d of %d", st.ValidBytes, len(in))
+		}
+		// The replay's typed fast paths give exactly the generic replay's
+		// result and error.
+		seg := filepath.Join(t.TempDir(), "00000000000000000000.log")
+		if err := os.WriteFile(seg, in, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files := &Files{Dir: filepath.Dir(seg), Segments: []string{seg}}
+		fast, ferr := LoadFiles(files, DefaultOptions())
+		fastReplay = false
+		slow, serr := LoadFiles(files, DefaultOptions())
+		fastReplay = true
+		if fmt.Sprint(ferr) != fmt.Sprint(serr) || !reflect.DeepEqual(fast, slow) {
+			t.Fatalf("fast replay %v / %v, generic %v / %v", fast, ferr, slow, serr)
 		}
 	})
 }

@@ -153,13 +153,15 @@ func LoadFiles(files *Files, o Options) (*Result, error) {
 		}
 	}
 	next := int64(0)
-	stop := func(e *Entry) bool {
-		return o.AtOffset >= 0 && e.Offset > o.AtOffset || o.AtTime >= 0 && e.Timestamp > o.AtTime
+	stop := func(offset, timestamp int64) bool {
+		return o.AtOffset >= 0 && offset > o.AtOffset || o.AtTime >= 0 && timestamp > o.AtTime
 	}
+	// One read window for every file of the replay.
+	buf := make([]byte, format.DefaultWindowSize)
 	if snap != "" {
 		im.Snapshot = snap
 		// A snapshot's records all count as at its end offset - 1.
-		if _, err := WalkFile(snap, func(e *Entry) error { im.Apply(e); return nil }); err != nil {
+		if _, err := im.replayFile(snap, -1, buf, nil); err != nil {
 			return nil, fmt.Errorf("%s: %w", snap, err)
 		}
 		if end, epoch, ok := ParseSnapshotName(filepath.Base(snap)); ok {
@@ -182,16 +184,9 @@ func LoadFiles(files *Files, o Options) (*Result, error) {
 			continue
 		}
 		done := false
-		st, err := walkFileFrom(seg, next, func(e *Entry) error {
-			if e.Offset < next {
-				return nil
-			}
-			if stop(e) {
-				done = true
-				return ErrStop
-			}
-			im.Apply(e)
-			return nil
+		st, err := im.replayFile(seg, next, buf, func(offset, timestamp int64) bool {
+			done = stop(offset, timestamp)
+			return done
 		})
 		if res.LogStart < 0 && st != nil {
 			res.LogStart = st.FirstOffset
@@ -215,6 +210,44 @@ func LoadFiles(files *Files, o Options) (*Result, error) {
 		res.History = im.history.changes
 	}
 	return res, nil
+}
+
+// fastReplay enables the typed fast paths; tests turn it off to replay
+// through the generic path alone and compare.
+var fastReplay = true
+
+// replayFile applies to im the records of one segment or snapshot at
+// offsets >= from (batches ending before from are skipped undecoded),
+// ending the walk with ErrStop at the first record stop (when non-nil)
+// rejects. Hot record types take the typed fast paths of replay.go; every
+// other record, a record inside a metadata transaction, every record when
+// recording history, and any record a fast path refuses go through the
+// generic DecodeRecord + Apply, so the image is the same either way.
+func (im *Image) replayFile(path string, from int64, buf []byte, stop func(offset, timestamp int64) bool) (*WalkStats, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	return walkRecords(f, fi.Size(), filepath.Base(path), from, buf, func(b *format.Batch, rec *format.Record, st *WalkStats) error {
+		if rec.Offset < from {
+			return nil
+		}
+		if stop != nil && stop(rec.Offset, rec.Timestamp) {
+			return ErrStop
+		}
+		if fastReplay && im.history == nil && !im.inTxn && !b.IsControl() && im.applyFast(rec.Value) {
+			im.Offset, im.Timestamp, im.Epoch = rec.Offset, rec.Timestamp, b.PartitionLeaderEpoch
+			im.Records++
+			return nil
+		}
+		im.Apply(decodeEntry(b, rec, st))
+		return nil
+	})
 }
 
 // snapshotTimestamp reads a snapshot's SnapshotHeader

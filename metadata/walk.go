@@ -59,29 +59,62 @@ func WalkFile(path string, fn WalkFunc) (*WalkStats, error) {
 	return walk(f, fi.Size(), filepath.Base(path), -1, fn)
 }
 
-// walkFileFrom is WalkFile that skips, without decoding their records, the
-// batches that end before offset from.
-func walkFileFrom(path string, from int64, fn WalkFunc) (*WalkStats, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	return walk(f, fi.Size(), filepath.Base(path), from, fn)
-}
-
 // Walk is WalkFile over an io.ReaderAt of size bytes; name is used in errors.
 func Walk(r io.ReaderAt, size int64, name string, fn WalkFunc) (*WalkStats, error) {
 	return walk(r, size, name, -1, fn)
 }
 
 func walk(r io.ReaderAt, size int64, name string, from int64, fn WalkFunc) (*WalkStats, error) {
+	return walkRecords(r, size, name, from, nil, func(b *format.Batch, rec *format.Record, st *WalkStats) error {
+		return fn(decodeEntry(b, rec, st))
+	})
+}
+
+// decodeEntry builds the freshly allocated Entry of one record of b,
+// counting an undecodable body in st.Undecoded.
+func decodeEntry(b *format.Batch, rec *format.Record, st *WalkStats) *Entry {
+	var e *Entry
+	control := b.IsControl()
+	if control {
+		e = &Entry{}
+	} else {
+		// One allocation for the entry and its record.
+		pair := &entryRecord{}
+		e, pair.e.Record = &pair.e, &pair.r
+	}
+	e.Offset, e.Timestamp, e.LeaderEpoch, e.BatchBase, e.ControlType = rec.Offset, rec.Timestamp, b.PartitionLeaderEpoch, b.BaseOffset, -1
+	if !control {
+		if decodeRecordInto(e.Record, rec.Value) != nil {
+			st.Undecoded++
+		}
+		return e
+	}
+	ctl, cerr := format.ParseControlRecord(rec.Key, rec.Value)
+	if cerr != nil {
+		st.Undecoded++
+		e.ControlType = -2
+		return e
+	}
+	e.ControlType = ctl.RawType
+	if IsKRaftControl(ctl.RawType) {
+		e.Control, _ = DecodeControl(ctl.RawType, rec.Value)
+		if e.Control.Err != nil {
+			st.Undecoded++
+		}
+	}
+	return e
+}
+
+// walkRecords is the structural walk shared by Walk and the replay: it
+// checks every batch (CRC, magic), skips without decoding the batches that
+// end before offset from (when from >= 0), and calls fn with each record,
+// after updating the stats. buf, when non-nil, is the reader's window (a
+// replay over several files reuses one). fn's batch and record are valid
+// only during the call.
+func walkRecords(r io.ReaderAt, size int64, name string, from int64, buf []byte,
+	fn func(b *format.Batch, rec *format.Record, st *WalkStats) error) (*WalkStats, error) {
 	st := &WalkStats{Size: size, FirstOffset: -1}
-	br := format.NewBatchReader(r, size, format.ReaderOptions{File: name})
+	br := format.NewBatchReader(r, size, format.ReaderOptions{File: name, Buffer: buf})
 	dec := format.NewRecordDecoder(format.DecoderOptions{File: name})
 	for {
 		b, err := br.Next()
@@ -113,7 +146,6 @@ func walk(r io.ReaderAt, size int64, name string, from int64, fn WalkFunc) (*Wal
 		if err := dec.Reset(b); err != nil {
 			return st, err
 		}
-		control := b.IsControl()
 		for {
 			rec, err := dec.Next()
 			if err == io.EOF {
@@ -123,41 +155,13 @@ func walk(r io.ReaderAt, size int64, name string, from int64, fn WalkFunc) (*Wal
 				return st, err
 			}
 			st.Records++
-			var e *Entry
-			if control {
-				e = &Entry{}
-			} else {
-				// One allocation for the entry and its record.
-				pair := &entryRecord{}
-				e, pair.e.Record = &pair.e, &pair.r
-			}
-			e.Offset, e.Timestamp, e.LeaderEpoch, e.BatchBase, e.ControlType = rec.Offset, rec.Timestamp, b.PartitionLeaderEpoch, b.BaseOffset, -1
-			if !control {
-				if decodeRecordInto(e.Record, rec.Value) != nil {
-					st.Undecoded++
-				}
-			} else {
-				ctl, cerr := format.ParseControlRecord(rec.Key, rec.Value)
-				if cerr != nil {
-					st.Undecoded++
-					e.ControlType = -2
-				} else {
-					e.ControlType = ctl.RawType
-					if IsKRaftControl(ctl.RawType) {
-						e.Control, _ = DecodeControl(ctl.RawType, rec.Value)
-						if e.Control.Err != nil {
-							st.Undecoded++
-						}
-					}
-				}
-			}
 			if st.FirstOffset < 0 {
 				st.FirstOffset = rec.Offset
 			}
 			st.NextOffset = rec.Offset + 1
 			st.LastEpoch = b.PartitionLeaderEpoch
 			st.LastTimestamp = rec.Timestamp
-			if err := fn(e); err != nil {
+			if err := fn(b, rec, st); err != nil {
 				return st, err
 			}
 		}
