@@ -12,9 +12,9 @@ func TestAppendString(t *testing.T) {
 		{"q\"b\\s/", `"q\"b\\s/"`}, // Jackson leaves '/' alone
 		{"\b\t\n\f\r", `"\b\t\n\f\r"`},
 		{"\x00\x01\x1f\x7f", `"\u0000\u0001\u001F` + "\x7f" + `"`}, // upper-case hex; DEL is not escaped
-		{"<&>", `"<&>"`},                                            // no HTML escaping, unlike encoding/json
-		{"é\u2028", "\"é\u2028\""},                                  // non-ASCII stays UTF-8
-		{"a\xffb", "\"a\uFFFDb\""},                                  // invalid UTF-8 → U+FFFD
+		{"<&>", `"<&>"`},           // no HTML escaping, unlike encoding/json
+		{"é\u2028", "\"é\u2028\""}, // non-ASCII stays UTF-8
+		{"a\xffb", "\"a\uFFFDb\""}, // invalid UTF-8 → U+FFFD
 	}
 	for _, tt := range tests {
 		got := string(AppendString([]byte("x"), tt.in))
