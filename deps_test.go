@@ -22,9 +22,10 @@ func TestDependencyDirection(t *testing.T) {
 		"./state":   {"github.com/kseg/kseg/segment", "github.com/kseg/kseg/format"},
 		// KRaft metadata is a library: it reads segments but never reaches
 		// rendering, verify or the server; kbin is primitives only.
-		"./metadata":      {"github.com/kseg/kseg/verify", "github.com/kseg/kseg/server", "github.com/kseg/kseg/appender"},
-		"./internal/kbin": {"github.com/kseg/kseg/"},
-		"./search":        {"github.com/kseg/kseg/verify", "github.com/kseg/kseg/server", "github.com/kseg/kseg/appender"},
+		"./metadata":         {"github.com/kseg/kseg/verify", "github.com/kseg/kseg/server", "github.com/kseg/kseg/appender"},
+		"./internal/kbin":    {"github.com/kseg/kseg/"},
+		"./internal/jackson": {"github.com/kseg/kseg/"},
+		"./search":           {"github.com/kseg/kseg/verify", "github.com/kseg/kseg/server", "github.com/kseg/kseg/appender"},
 	}
 	for pkg, extra := range cases {
 		out, err := exec.Command("go", "list", "-deps", pkg).CombinedOutput()

@@ -126,8 +126,7 @@ func replayProducers(partitionDir string, useSnapshots bool) (*ProducersReport, 
 		rep.Snapshot, rep.SnapshotOffset = name, offset
 		break
 	}
-	w := &producerWalker{rep: rep, producers: producers, from: max(rep.SnapshotOffset, 0),
-		dec: format.NewRecordDecoder(format.DecoderOptions{MaxDecompressedSize: maxControlBatch})}
+	w := &producerWalker{rep: rep, producers: producers, from: max(rep.SnapshotOffset, 0), control: newControlLoader()}
 	for _, s := range p.Segments {
 		if next := segmentAfter(p, s); next >= 0 && next <= w.from {
 			continue // wholly below the snapshot
@@ -195,8 +194,7 @@ type producerWalker struct {
 	rep       *ProducersReport
 	producers map[int64]*ProducerState
 	from      int64
-	dec       *format.RecordDecoder
-	buf       []byte
+	control   controlLoader
 }
 
 func (w *producerWalker) get(pid int64, epoch int16) *ProducerState {
@@ -253,55 +251,26 @@ func (w *producerWalker) segment(s *segment.Segment) (stop bool, err error) {
 		if !ok {
 			continue
 		}
-		c, err := format.ParseControlRecord(rec.key, rec.value)
+		c, err := format.ParseControlRecord(rec.Key, rec.Value)
 		if err != nil || !c.IsMarker() {
 			continue
 		}
 		// ProducerAppendInfo.appendEndTxnMarker.
 		ps := w.get(b.ProducerID, b.ProducerEpoch)
-		ps.CoordinatorEpoch, ps.LastTimestamp, ps.CurrentTxnStartOffset = c.CoordinatorEpoch, rec.timestamp, -1
+		ps.CoordinatorEpoch, ps.LastTimestamp, ps.CurrentTxnStartOffset = c.CoordinatorEpoch, rec.Timestamp, -1
 	}
-}
-
-type controlRec struct {
-	key, value []byte
-	timestamp  int64
 }
 
 // readControl loads a control batch the header-only reader skipped and
-// returns its first record; ok is false when it cannot be read (reported).
-func (w *producerWalker) readControl(f io.ReaderAt, b *format.Batch, name string) (controlRec, bool, error) {
-	bad := func(detail string) (controlRec, bool, error) {
-		w.rep.Problems = append(w.rep.Problems, fmt.Sprintf("%s: control batch at offset %d: %s; skipped", name, b.BaseOffset, detail))
-		return controlRec{}, false, nil
-	}
-	size := b.Size()
-	if size > maxControlBatch {
-		return bad(fmt.Sprintf("%d bytes (a marker is under 100)", size))
-	}
-	if int64(cap(w.buf)) < size {
-		w.buf = make([]byte, size)
-	}
-	buf := w.buf[:size]
-	if n, err := f.ReadAt(buf, b.Position); int64(n) < size {
-		if err == nil || err == io.EOF {
-			err = io.ErrUnexpectedEOF
+// returns its first record (valid until the next call); ok is false when it
+// cannot be read (reported).
+func (w *producerWalker) readControl(f io.ReaderAt, b *format.Batch, name string) (*format.Record, bool, error) {
+	rec, problem, err := w.control.first(f, b, name)
+	if err != nil || rec == nil {
+		if problem != "" {
+			w.rep.Problems = append(w.rep.Problems, fmt.Sprintf("%s: control batch at offset %d: %s; skipped", name, b.BaseOffset, problem))
 		}
-		return controlRec{}, false, fmt.Errorf("kseg/analyze: %s: read control batch at position %d: %w", name, b.Position, err)
+		return nil, false, err
 	}
-	raw, err := format.DecodeBatch(buf)
-	if err != nil {
-		return bad(err.Error())
-	}
-	if !raw.Valid {
-		return bad("CRC mismatch")
-	}
-	if err := w.dec.Reset(raw); err != nil {
-		return bad(err.Error())
-	}
-	rec, err := w.dec.Next()
-	if err != nil {
-		return bad(fmt.Sprint(err))
-	}
-	return controlRec{rec.Key, rec.Value, rec.Timestamp}, true, nil
+	return rec, true, nil
 }

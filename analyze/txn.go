@@ -63,10 +63,6 @@ const (
 // the rest are only counted.
 const DefaultMaxFindings = 100
 
-// maxControlBatch bounds the read of a control batch: a transaction marker is
-// 61+~17 bytes, so anything near this is not a marker the broker wrote.
-const maxControlBatch = 64 << 10
-
 // maxTxnIndexBytes bounds the .txnindex read (34 bytes per aborted
 // transaction: two million aborts in one segment).
 const maxTxnIndexBytes = 64 << 20
@@ -197,7 +193,7 @@ func AnalyzeTxnPartition(p *segment.Partition, opts TxnOptions) (*TxnReport, err
 		opts:         opts,
 		rep:          &TxnReport{Partition: p.Name(), Segments: len(p.Segments), LogStartOffset: ls.Offset, LogEndOffset: 0},
 		open:         map[int64][]*OpenTxn{},
-		dec:          format.NewRecordDecoder(format.DecoderOptions{MaxDecompressedSize: maxControlBatch}),
+		control:      newControlLoader(),
 		firstPresent: -1,
 		compacted:    cleaned >= 0,
 	}
@@ -219,11 +215,10 @@ func AnalyzeTxnPartition(p *segment.Partition, opts TxnOptions) (*TxnReport, err
 }
 
 type txnWalker struct {
-	opts TxnOptions
-	rep  *TxnReport
-	open map[int64][]*OpenTxn // by producer id; one entry per epoch, usually one
-	dec  *format.RecordDecoder
-	buf  []byte
+	opts    TxnOptions
+	rep     *TxnReport
+	open    map[int64][]*OpenTxn // by producer id; one entry per epoch, usually one
+	control controlLoader
 	// firstPresent is the first offset found in the log (-1 before any
 	// batch): .txnindex entries may name data below it that compaction or
 	// retention removed.
@@ -399,36 +394,12 @@ func (w *txnWalker) readControl(f io.ReaderAt, b *format.Batch) (cr format.Contr
 			ProducerID: b.ProducerID, ProducerEpoch: b.ProducerEpoch, Detail: detail})
 		return cr, false, nil
 	}
-	size := b.Size()
-	if size > maxControlBatch {
-		return bad(fmt.Sprintf("control batch of %d bytes (a marker is under 100)", size))
-	}
-	if int64(cap(w.buf)) < size {
-		w.buf = make([]byte, size)
-	}
-	buf := w.buf[:size]
-	if n, err := f.ReadAt(buf, b.Position); int64(n) < size {
-		if err == nil || err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		return cr, false, fmt.Errorf("kseg/analyze: %s: read control batch at position %d: %w", w.file, b.Position, err)
-	}
-	raw, err := format.DecodeBatch(buf)
+	rec, problem, err := w.control.first(f, b, w.file)
 	if err != nil {
-		return bad(err.Error())
+		return cr, false, err
 	}
-	if !raw.Valid {
-		return bad(fmt.Sprintf("CRC mismatch: stored 0x%08x != computed 0x%08x", raw.CRC, raw.ComputedCRC))
-	}
-	if err := w.dec.Reset(raw); err != nil {
-		return bad(err.Error())
-	}
-	rec, err := w.dec.Next()
-	if err != nil {
-		if err == io.EOF {
-			return bad("control batch holds no record")
-		}
-		return bad(err.Error())
+	if rec == nil {
+		return bad(problem)
 	}
 	cr, err = format.ParseControlRecord(rec.Key, rec.Value)
 	if err != nil {

@@ -1,5 +1,7 @@
 package coordinator
 
+import "github.com/kseg/kseg/internal/kbin"
+
 // ConsumerProtocolType is the protocolType of groups that use the embedded
 // consumer protocol (ConsumerProtocol.PROTOCOL_TYPE); only their member
 // subscription and assignment bytes are decoded.
@@ -43,9 +45,9 @@ func readTopicPartitions(r *reader, what string) []TopicPartitions {
 }
 
 func appendTopicPartitions(dst []byte, v []TopicPartitions) []byte {
-	dst = appendLength(dst, false, true, len(v))
+	dst = kbin.AppendLength(dst, false, true, len(v))
 	for _, tp := range v {
-		dst = appendString(dst, false, tp.Topic)
+		dst = kbin.AppendString(dst, false, tp.Topic)
 		dst = appendInt32Array(dst, false, tp.Partitions)
 	}
 	return dst
@@ -55,7 +57,7 @@ func appendTopicPartitions(dst []byte, v []TopicPartitions) []byte {
 // the fields of that version. Like Kafka's reader, newer versions are read
 // with the v3 layout and trailing bytes are ignored.
 func DecodeConsumerSubscription(b []byte) (*ConsumerSubscription, error) {
-	r := &reader{b: b, part: "subscription"}
+	r := newReader(b, "subscription")
 	s := &ConsumerSubscription{GenerationID: -1}
 	s.Version = r.int16("version")
 	s.Topics = r.stringArray(false, "topics")
@@ -69,25 +71,25 @@ func DecodeConsumerSubscription(b []byte) (*ConsumerSubscription, error) {
 	if s.Version >= 3 {
 		s.RackID = r.nullableString(false, "rackId")
 	}
-	if r.err != nil {
-		return nil, r.err
+	if r.err() != nil {
+		return nil, r.err()
 	}
 	return s, nil
 }
 
 // AppendTo appends s's encoding at s.Version.
 func (s *ConsumerSubscription) AppendTo(dst []byte) []byte {
-	dst = appendInt16(dst, s.Version)
+	dst = kbin.AppendInt16(dst, s.Version)
 	dst = appendStringArray(dst, false, s.Topics)
-	dst = appendBytes(dst, false, s.UserData)
+	dst = kbin.AppendBytes(dst, false, s.UserData)
 	if s.Version >= 1 {
 		dst = appendTopicPartitions(dst, s.OwnedPartitions)
 	}
 	if s.Version >= 2 {
-		dst = appendInt32(dst, s.GenerationID)
+		dst = kbin.AppendInt32(dst, s.GenerationID)
 	}
 	if s.Version >= 3 {
-		dst = appendNullableString(dst, false, s.RackID)
+		dst = kbin.AppendNullableString(dst, false, s.RackID)
 	}
 	return dst
 }
@@ -95,22 +97,22 @@ func (s *ConsumerSubscription) AppendTo(dst []byte) []byte {
 // DecodeConsumerAssignment decodes assignment bytes (int16 version, then the
 // assigned partitions and user data).
 func DecodeConsumerAssignment(b []byte) (*ConsumerAssignment, error) {
-	r := &reader{b: b, part: "assignment"}
+	r := newReader(b, "assignment")
 	a := &ConsumerAssignment{}
 	a.Version = r.int16("version")
 	a.AssignedPartitions = readTopicPartitions(r, "assignedPartitions")
 	a.UserData = r.nullableBytes(false, "userData")
-	if r.err != nil {
-		return nil, r.err
+	if r.err() != nil {
+		return nil, r.err()
 	}
 	return a, nil
 }
 
 // AppendTo appends a's encoding at a.Version.
 func (a *ConsumerAssignment) AppendTo(dst []byte) []byte {
-	dst = appendInt16(dst, a.Version)
+	dst = kbin.AppendInt16(dst, a.Version)
 	dst = appendTopicPartitions(dst, a.AssignedPartitions)
-	return appendBytes(dst, false, a.UserData)
+	return kbin.AppendBytes(dst, false, a.UserData)
 }
 
 func appendTopicPartitionsJSON(o *jsonObject, k string, v []TopicPartitions) {

@@ -10,13 +10,17 @@
 //	value = int16 version     | value fields at that version   (absent = tombstone)
 //
 // Classic ("non-flexible") versions write strings as int16 length + bytes
-// (-1 = null), bytes and arrays with an int32 length. Flexible versions write
+// (-1 = null; Kafka's readers take any negative length as null), bytes and
+// arrays with an int32 length. Flexible versions write
 // unsigned-varint lengths plus one ("compact"), and end every struct with a
 // tagged-field section: uvarint count, then (uvarint tag, uvarint size, bytes).
 // Like Kafka's generated readers, fields are gated by version comparisons
 // only, so a version newer than the schema is read with the newest layout
 // (KIP-915 allows only tagged fields to be added after the first flexible
 // version) and trailing bytes are ignored.
+//
+// The primitives are read and written with internal/kbin, the same code the
+// KRaft metadata decoder uses.
 //
 // Decoders never panic and check every length and count against the bytes
 // that remain before allocating; malformed input is a *DecodeError, which

@@ -2,6 +2,8 @@ package coordinator
 
 import (
 	"encoding/base64"
+
+	"github.com/kseg/kseg/internal/kbin"
 )
 
 // RecordType is the int16 that starts every __consumer_offsets key. Before
@@ -184,7 +186,7 @@ func DecodeGroupRecord(key, value []byte) (*GroupRecord, error) {
 	if key == nil {
 		return nil, &DecodeError{Part: "key", Reason: ReasonMissingKey, Detail: "record has a null key"}
 	}
-	r := &reader{b: key, part: "key"}
+	r := newReader(key, "key")
 	rec := &GroupRecord{Type: RecordType(r.int16("type"))}
 	k := &rec.Key
 	switch rec.Type.shape() {
@@ -201,18 +203,18 @@ func DecodeGroupRecord(key, value []byte) (*GroupRecord, error) {
 		k.Group = r.string(false, "groupId")
 		k.RegularExpression = r.string(false, "regularExpression")
 	default:
-		if r.err == nil {
+		if r.err() == nil {
 			k.Raw = append([]byte{}, key[2:]...)
 		}
 	}
-	if r.err != nil {
-		return nil, r.err
+	if r.err() != nil {
+		return nil, r.err()
 	}
 	if value == nil {
 		rec.Tombstone = true
 		return rec, nil
 	}
-	r = &reader{b: value, part: "value"}
+	r = newReader(value, "value")
 	v := r.int16("version")
 	rec.ValueVersion = v
 	switch rec.Type {
@@ -221,7 +223,7 @@ func DecodeGroupRecord(key, value []byte) (*GroupRecord, error) {
 	case TypeGroupMetadata:
 		rec.GroupMetadata = readGroupMetadataValue(r, v)
 	default:
-		if r.err != nil {
+		if r.err() != nil {
 			break
 		}
 		if sc := groupValueSchemas[rec.Type]; sc != nil {
@@ -234,8 +236,8 @@ func DecodeGroupRecord(key, value []byte) (*GroupRecord, error) {
 		}
 		rec.RawValue = append([]byte{}, value[2:]...)
 	}
-	if r.err != nil {
-		return nil, r.err
+	if r.err() != nil {
+		return nil, r.err()
 	}
 	return rec, nil
 }
@@ -305,7 +307,7 @@ func readGroupMetadataValue(r *reader, v int16) *GroupMetadataValue {
 		if flex {
 			m.UnknownTags = r.taggedFields(nil)
 		}
-		if r.err != nil {
+		if r.err() != nil {
 			return nil
 		}
 		if g.ProtocolType == ConsumerProtocolType {
@@ -321,21 +323,21 @@ func readGroupMetadataValue(r *reader, v int16) *GroupMetadataValue {
 
 // AppendKey appends the record's key encoding.
 func (rec *GroupRecord) AppendKey(dst []byte) []byte {
-	dst = appendInt16(dst, int16(rec.Type))
+	dst = kbin.AppendInt16(dst, int16(rec.Type))
 	k := &rec.Key
 	switch rec.Type.shape() {
 	case shapeOffset:
-		dst = appendString(dst, false, k.Group)
-		dst = appendString(dst, false, k.Topic)
-		dst = appendInt32(dst, k.Partition)
+		dst = kbin.AppendString(dst, false, k.Group)
+		dst = kbin.AppendString(dst, false, k.Topic)
+		dst = kbin.AppendInt32(dst, k.Partition)
 	case shapeGroup, shapeGroupID:
-		dst = appendString(dst, false, k.Group)
+		dst = kbin.AppendString(dst, false, k.Group)
 	case shapeGroupMember:
-		dst = appendString(dst, false, k.Group)
-		dst = appendString(dst, false, k.MemberID)
+		dst = kbin.AppendString(dst, false, k.Group)
+		dst = kbin.AppendString(dst, false, k.MemberID)
 	case shapeGroupRegex:
-		dst = appendString(dst, false, k.Group)
-		dst = appendString(dst, false, k.RegularExpression)
+		dst = kbin.AppendString(dst, false, k.Group)
+		dst = kbin.AppendString(dst, false, k.RegularExpression)
 	default:
 		dst = append(dst, k.Raw...)
 	}
@@ -350,19 +352,19 @@ func (rec *GroupRecord) AppendValue(dst []byte) []byte {
 		return dst
 	}
 	v := rec.ValueVersion
-	dst = appendInt16(dst, v)
+	dst = kbin.AppendInt16(dst, v)
 	flex := v >= 4
 	switch {
 	case rec.OffsetCommit != nil:
 		o := rec.OffsetCommit
-		dst = appendInt64(dst, o.Offset)
+		dst = kbin.AppendInt64(dst, o.Offset)
 		if v >= 3 {
-			dst = appendInt32(dst, o.LeaderEpoch)
+			dst = kbin.AppendInt32(dst, o.LeaderEpoch)
 		}
-		dst = appendString(dst, flex, o.Metadata)
-		dst = appendInt64(dst, o.CommitTimestamp)
+		dst = kbin.AppendString(dst, flex, o.Metadata)
+		dst = kbin.AppendInt64(dst, o.CommitTimestamp)
 		if v == 1 {
-			dst = appendInt64(dst, o.ExpireTimestamp)
+			dst = kbin.AppendInt64(dst, o.ExpireTimestamp)
 		}
 		if flex {
 			var known []TaggedField
@@ -373,28 +375,28 @@ func (rec *GroupRecord) AppendValue(dst []byte) []byte {
 		}
 	case rec.GroupMetadata != nil:
 		g := rec.GroupMetadata
-		dst = appendString(dst, flex, g.ProtocolType)
-		dst = appendInt32(dst, g.Generation)
-		dst = appendNullableString(dst, flex, g.Protocol)
-		dst = appendNullableString(dst, flex, g.Leader)
+		dst = kbin.AppendString(dst, flex, g.ProtocolType)
+		dst = kbin.AppendInt32(dst, g.Generation)
+		dst = kbin.AppendNullableString(dst, flex, g.Protocol)
+		dst = kbin.AppendNullableString(dst, flex, g.Leader)
 		if v >= 2 {
-			dst = appendInt64(dst, g.CurrentStateTimestamp)
+			dst = kbin.AppendInt64(dst, g.CurrentStateTimestamp)
 		}
-		dst = appendLength(dst, flex, true, len(g.Members))
+		dst = kbin.AppendLength(dst, flex, true, len(g.Members))
 		for i := range g.Members {
 			m := &g.Members[i]
-			dst = appendString(dst, flex, m.MemberID)
+			dst = kbin.AppendString(dst, flex, m.MemberID)
 			if v >= 3 {
-				dst = appendNullableString(dst, flex, m.GroupInstanceID)
+				dst = kbin.AppendNullableString(dst, flex, m.GroupInstanceID)
 			}
-			dst = appendString(dst, flex, m.ClientID)
-			dst = appendString(dst, flex, m.ClientHost)
+			dst = kbin.AppendString(dst, flex, m.ClientID)
+			dst = kbin.AppendString(dst, flex, m.ClientHost)
 			if v >= 1 {
-				dst = appendInt32(dst, m.RebalanceTimeout)
+				dst = kbin.AppendInt32(dst, m.RebalanceTimeout)
 			}
-			dst = appendInt32(dst, m.SessionTimeout)
-			dst = appendBytes(dst, flex, nonNil(m.Subscription))
-			dst = appendBytes(dst, flex, nonNil(m.Assignment))
+			dst = kbin.AppendInt32(dst, m.SessionTimeout)
+			dst = kbin.AppendBytes(dst, flex, nonNil(m.Subscription))
+			dst = kbin.AppendBytes(dst, flex, nonNil(m.Assignment))
 			if flex {
 				dst = appendTaggedFields(dst, nil, m.UnknownTags)
 			}

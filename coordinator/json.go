@@ -4,7 +4,8 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/kseg/kseg/internal/jackson"
 )
 
 // jsonObject appends one JSON object with a fixed key order, formatted the
@@ -23,11 +24,11 @@ func (o *jsonObject) key(k string) {
 		o.b = append(o.b, ',')
 	}
 	o.n++
-	o.b = appendJSONString(o.b, k)
+	o.b = jackson.AppendString(o.b, k)
 	o.b = append(o.b, ':')
 }
 
-func (o *jsonObject) str(k, v string) { o.key(k); o.b = appendJSONString(o.b, v) }
+func (o *jsonObject) str(k, v string) { o.key(k); o.b = jackson.AppendString(o.b, v) }
 func (o *jsonObject) int(k string, v int64) {
 	o.key(k)
 	o.b = strconv.AppendInt(o.b, v, 10)
@@ -57,17 +58,7 @@ func (o *jsonObject) hex(k string, b []byte) { o.str(k, hex.EncodeToString(b)) }
 // raw writes an already-encoded JSON value.
 func (o *jsonObject) raw(k string, v []byte) { o.key(k); o.b = append(o.b, v...) }
 
-func (o *jsonObject) int32s(k string, v []int32) {
-	o.key(k)
-	o.b = append(o.b, '[')
-	for i, x := range v {
-		if i > 0 {
-			o.b = append(o.b, ',')
-		}
-		o.b = strconv.AppendInt(o.b, int64(x), 10)
-	}
-	o.b = append(o.b, ']')
-}
+func (o *jsonObject) int32s(k string, v []int32) { o.key(k); o.b = jackson.AppendInt32s(o.b, v) }
 
 func (o *jsonObject) strs(k string, v []string) {
 	o.key(k)
@@ -76,7 +67,7 @@ func (o *jsonObject) strs(k string, v []string) {
 		if i > 0 {
 			o.b = append(o.b, ',')
 		}
-		o.b = appendJSONString(o.b, s)
+		o.b = jackson.AppendString(o.b, s)
 	}
 	o.b = append(o.b, ']')
 }
@@ -98,49 +89,6 @@ func (o *jsonObject) end() []byte { return append(o.b, '}') }
 
 // hexEnd adds one hex field and closes the object.
 func (o *jsonObject) hexEnd(k string, b []byte) []byte { o.hex(k, b); return o.end() }
-
-const upperHex = "0123456789ABCDEF"
-
-// appendJSONString escapes s like Jackson. Invalid UTF-8 bytes become U+FFFD,
-// as Java's String(bytes, UTF_8) decoding turns them before Jackson sees them.
-func appendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			i++
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			default:
-				if c < 0x20 {
-					dst = append(dst, '\\', 'u', '0', '0', upperHex[c>>4], upperHex[c&0xf])
-				} else {
-					dst = append(dst, c)
-				}
-			}
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			dst = utf8.AppendRune(dst, utf8.RuneError)
-		} else {
-			dst = append(dst, s[i:i+n]...)
-		}
-		i += n
-	}
-	return append(dst, '"')
-}
 
 // kafkaText renders a record the way Kafka's DumpLogSegments decoders do:
 // the key as {"type":"<id>","data":{…}}, the value as

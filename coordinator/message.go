@@ -1,9 +1,10 @@
 package coordinator
 
 import (
-	"encoding/base64"
 	"strconv"
 	"strings"
+
+	"github.com/kseg/kseg/internal/kbin"
 )
 
 // A small description of Kafka's flexible message schemas, enough for the
@@ -152,7 +153,7 @@ func (m *Message) Structs(name string) []*Message { v, _ := m.Get(name); return 
 func decodeMessage(r *reader, name string, fields []sfield, depth int) *Message {
 	m := &Message{Name: name, fields: fields, Values: make([]Value, len(fields))}
 	if depth > 8 {
-		r.fail(r.pos, ReasonTruncated, "structs nested too deeply")
+		r.fail(r.pos(), ReasonTruncated, "structs nested too deeply")
 		return m
 	}
 	for i := range fields {
@@ -173,13 +174,13 @@ func decodeMessage(r *reader, name string, fields []sfield, depth int) *Message 
 			if fd.tag < 0 || uint32(fd.tag) != tag {
 				continue
 			}
-			sub := &reader{b: data, part: r.part}
+			sub := newReader(data, r.part)
 			m.Values[i] = readValue(sub, fd, depth)
-			if sub.err == nil && sub.remaining() != 0 {
-				sub.fail(sub.pos, ReasonBadTaggedField, "tag %d (%s): %d bytes left over", tag, fd.name, sub.remaining())
+			if sub.err() == nil && sub.remaining() != 0 {
+				sub.fail(sub.pos(), ReasonBadTaggedField, "tag %d (%s): %d bytes left over", tag, fd.name, sub.remaining())
 			}
-			if sub.err != nil {
-				r.fail(0, ReasonBadTaggedField, "tag %d (%s): %s", tag, fd.name, sub.err.Detail)
+			if sub.err() != nil {
+				r.fail(0, ReasonBadTaggedField, "tag %d (%s): %s", tag, fd.name, sub.err().Detail)
 			}
 			return true
 		}
@@ -212,7 +213,7 @@ func readValue(r *reader, fd *sfield, depth int) Value {
 	case fString:
 		if fd.nullable {
 			s := r.nullableString(true, fd.name)
-			v.Null = s == nil && r.err == nil
+			v.Null = s == nil && r.err() == nil
 			if s != nil {
 				v.Str = *s
 			}
@@ -222,28 +223,36 @@ func readValue(r *reader, fd *sfield, depth int) Value {
 	case fBytes:
 		if fd.nullable {
 			v.Bytes = r.nullableBytes(true, fd.name)
-			v.Null = v.Bytes == nil && r.err == nil
+			v.Null = v.Bytes == nil && r.err() == nil
 		} else {
 			v.Bytes = r.bytes(true, fd.name)
 		}
 	case fInt32s:
-		v.Null = readNullableCount(r, fd, 4) < 0
-		if !v.Null {
-			v.Ints = r.int32Array(true, fd.name)
+		if n := readArrayLen(r, fd, 4); n < 0 {
+			v.Null = true
+		} else {
+			v.Ints = make([]int32, n)
+			for i := range v.Ints {
+				v.Ints[i] = r.int32(fd.name)
+			}
 		}
 	case fInt16s:
-		v.Null = readNullableCount(r, fd, 2) < 0
-		if !v.Null {
-			n := r.nonNullArrayLen(true, 2, fd.name)
+		if n := readArrayLen(r, fd, 2); n < 0 {
+			v.Null = true
+		} else {
 			v.Ints = make([]int32, n)
 			for i := range v.Ints {
 				v.Ints[i] = int32(r.int16(fd.name))
 			}
 		}
 	case fStrings:
-		v.Null = readNullableCount(r, fd, 1) < 0
-		if !v.Null {
-			v.Strs = r.stringArray(true, fd.name)
+		if n := readArrayLen(r, fd, 1); n < 0 {
+			v.Null = true
+		} else {
+			v.Strs = make([]string, n)
+			for i := range v.Strs {
+				v.Strs[i] = r.string(true, fd.name)
+			}
 		}
 	case fStruct:
 		switch {
@@ -263,34 +272,35 @@ func readValue(r *reader, fd *sfield, depth int) Value {
 		}
 		v.Struct = decodeMessage(r, fd.name, fd.fields, depth+1)
 	case fStructs:
-		start := r.pos
-		n := r.arrayLen(true, 1, fd.name)
-		if r.err != nil {
+		n := readArrayLen(r, fd, 1)
+		if r.err() != nil {
 			return v
 		}
 		if n < 0 {
-			if !fd.nullable {
-				r.fail(start, ReasonNullField, "non-nullable field %s was serialized as null", fd.name)
-			}
 			v.Null = true
 			return v
 		}
 		v.Structs = make([]*Message, 0, n)
-		for i := 0; i < n && r.err == nil; i++ {
+		for i := 0; i < n && r.err() == nil; i++ {
 			v.Structs = append(v.Structs, decodeMessage(r, fd.name, fd.fields, depth+1))
 		}
 	}
 	return v
 }
 
-// readNullableCount peeks at a nullable array's count: -1 for a null array
-// (consumed), otherwise 0 with nothing consumed.
-func readNullableCount(r *reader, fd *sfield, _ int) int {
-	if !fd.nullable || r.err != nil || r.remaining() == 0 || r.b[r.pos] != 0 {
+// readArrayLen reads a compact array count: -1 for null, which only a
+// nullable field may be (Kafka: "non-nullable field X was serialized as
+// null"); 0 after any failure.
+func readArrayLen(r *reader, fd *sfield, minElem int) int {
+	start := r.pos()
+	n := r.arrayLen(true, minElem, fd.name)
+	if n < 0 && !fd.nullable {
+		r.fail(start, ReasonNullField, "non-nullable field %s was serialized as null", fd.name)
+	}
+	if r.err() != nil {
 		return 0
 	}
-	r.pos++
-	return -1
+	return n
 }
 
 // appendMessage encodes m with its schema (the writer's side of
@@ -318,40 +328,40 @@ func appendValue(dst []byte, fd *sfield, v *Value) []byte {
 	case fInt8, fBool:
 		return append(dst, byte(v.Int))
 	case fInt16, fUint16:
-		return appendInt16(dst, int16(v.Int))
+		return kbin.AppendInt16(dst, int16(v.Int))
 	case fInt32:
-		return appendInt32(dst, int32(v.Int))
+		return kbin.AppendInt32(dst, int32(v.Int))
 	case fInt64:
-		return appendInt64(dst, v.Int)
+		return kbin.AppendInt64(dst, v.Int)
 	case fUUID:
 		return append(dst, v.UUID[:]...)
 	case fString:
 		if v.Null {
-			return appendUvarint(dst, 0)
+			return kbin.AppendUvarint(dst, 0)
 		}
-		return appendString(dst, true, v.Str)
+		return kbin.AppendString(dst, true, v.Str)
 	case fBytes:
 		if v.Null {
-			return appendUvarint(dst, 0)
+			return kbin.AppendUvarint(dst, 0)
 		}
-		return appendBytes(dst, true, nonNil(v.Bytes))
+		return kbin.AppendBytes(dst, true, nonNil(v.Bytes))
 	case fInt32s:
 		if v.Null {
-			return appendUvarint(dst, 0)
+			return kbin.AppendUvarint(dst, 0)
 		}
 		return appendInt32Array(dst, true, v.Ints)
 	case fInt16s:
 		if v.Null {
-			return appendUvarint(dst, 0)
+			return kbin.AppendUvarint(dst, 0)
 		}
-		dst = appendLength(dst, true, true, len(v.Ints))
+		dst = kbin.AppendLength(dst, true, true, len(v.Ints))
 		for _, x := range v.Ints {
-			dst = appendInt16(dst, int16(x))
+			dst = kbin.AppendInt16(dst, int16(x))
 		}
 		return dst
 	case fStrings:
 		if v.Null {
-			return appendUvarint(dst, 0)
+			return kbin.AppendUvarint(dst, 0)
 		}
 		return appendStringArray(dst, true, v.Strs)
 	case fStruct:
@@ -364,9 +374,9 @@ func appendValue(dst []byte, fd *sfield, v *Value) []byte {
 		return appendMessage(dst, v.Struct)
 	case fStructs:
 		if v.Null {
-			return appendUvarint(dst, 0)
+			return kbin.AppendUvarint(dst, 0)
 		}
-		dst = appendUvarint(dst, uint32(len(v.Structs)+1))
+		dst = kbin.AppendUvarint(dst, uint32(len(v.Structs)+1))
 		for _, s := range v.Structs {
 			dst = appendMessage(dst, s)
 		}
@@ -392,7 +402,7 @@ func (m *Message) appendJSON(dst []byte) []byte {
 		case fd.typ <= fInt64:
 			o.int(k, v.Int)
 		case fd.typ == fUUID:
-			o.str(k, base64.RawURLEncoding.EncodeToString(v.UUID[:]))
+			o.str(k, kbin.UUID(v.UUID).String())
 		case fd.typ == fString:
 			o.str(k, v.Str)
 		case fd.typ == fBytes:
@@ -425,16 +435,17 @@ func (s *messageSchema) decode(b []byte, start int, part string) (*Message, *Dec
 	layouts := append([][]sfield{s.fields}, s.alt...)
 	var firstErr *DecodeError
 	for _, fields := range layouts {
-		r := &reader{b: b, pos: start, part: part}
+		r := newReader(b, part)
+		r.take(start, "version")
 		m := decodeMessage(r, s.name, fields, 0)
-		if r.err == nil && r.remaining() != 0 && len(layouts) > 1 {
-			r.fail(r.pos, ReasonTrailingBytes, "%d byte(s) after %s", r.remaining(), s.name)
+		if r.err() == nil && r.remaining() != 0 && len(layouts) > 1 {
+			r.fail(r.pos(), ReasonTrailingBytes, "%d byte(s) after %s", r.remaining(), s.name)
 		}
-		if r.err == nil {
+		if r.err() == nil {
 			return m, nil
 		}
 		if firstErr == nil {
-			firstErr = r.err
+			firstErr = r.err()
 		}
 	}
 	return nil, firstErr

@@ -3,6 +3,8 @@ package coordinator
 import (
 	"encoding/base64"
 	"fmt"
+
+	"github.com/kseg/kseg/internal/kbin"
 )
 
 // ShareGroupStateTopic is the share coordinator's internal topic (KIP-932).
@@ -52,7 +54,7 @@ func DecodeShareStateRecord(key, value []byte) (*ShareStateRecord, error) {
 	if key == nil {
 		return nil, &DecodeError{Part: "key", Reason: ReasonMissingKey, Detail: "record has a null key"}
 	}
-	r := &reader{b: key, part: "key"}
+	r := newReader(key, "key")
 	rec := &ShareStateRecord{Type: r.int16("type")}
 	if rec.Type == ShareSnapshotType || rec.Type == ShareUpdateType {
 		rec.GroupID = r.string(false, "groupId")
@@ -60,20 +62,20 @@ func DecodeShareStateRecord(key, value []byte) (*ShareStateRecord, error) {
 			copy(rec.TopicID[:], p)
 		}
 		rec.Partition = r.int32("partition")
-	} else if r.err == nil {
+	} else if r.err() == nil {
 		rec.RawKey = append([]byte{}, key[2:]...)
 	}
-	if r.err != nil {
-		return nil, r.err
+	if r.err() != nil {
+		return nil, r.err()
 	}
 	if value == nil {
 		rec.Tombstone = true
 		return rec, nil
 	}
-	r = &reader{b: value, part: "value"}
+	r = newReader(value, "value")
 	rec.ValueVersion = r.int16("version")
-	if r.err != nil {
-		return nil, r.err
+	if r.err() != nil {
+		return nil, r.err()
 	}
 	if sc := shareStateSchemas[rec.Type]; sc != nil {
 		m, err := sc.decode(value, 2, "value")
@@ -89,13 +91,13 @@ func DecodeShareStateRecord(key, value []byte) (*ShareStateRecord, error) {
 
 // AppendKey appends the key encoding.
 func (rec *ShareStateRecord) AppendKey(dst []byte) []byte {
-	dst = appendInt16(dst, rec.Type)
+	dst = kbin.AppendInt16(dst, rec.Type)
 	if rec.Type != ShareSnapshotType && rec.Type != ShareUpdateType {
 		return append(dst, rec.RawKey...)
 	}
-	dst = appendString(dst, false, rec.GroupID)
+	dst = kbin.AppendString(dst, false, rec.GroupID)
 	dst = append(dst, rec.TopicID[:]...)
-	return appendInt32(dst, rec.Partition)
+	return kbin.AppendInt32(dst, rec.Partition)
 }
 
 // AppendValue appends the value encoding; a tombstone appends nothing.
@@ -103,7 +105,7 @@ func (rec *ShareStateRecord) AppendValue(dst []byte) []byte {
 	if rec.Tombstone {
 		return dst
 	}
-	dst = appendInt16(dst, rec.ValueVersion)
+	dst = kbin.AppendInt16(dst, rec.ValueVersion)
 	if rec.Message != nil {
 		return appendMessage(dst, rec.Message)
 	}
@@ -187,13 +189,13 @@ func DecodeRemoteLogMetadata(value []byte) (*RemoteLogMetadataRecord, error) {
 	if value == nil {
 		return nil, &DecodeError{Part: "value", Reason: ReasonNullField, Detail: "remote log metadata record has a null value"}
 	}
-	r := &reader{b: value, part: "value"}
+	r := newReader(value, "value")
 	rec := &RemoteLogMetadataRecord{}
 	rec.FrameVersion = r.uvarint("frame version")
 	rec.APIKey = r.uvarint("type")
 	rec.Version = r.uvarint("version")
-	if r.err != nil {
-		return nil, r.err
+	if r.err() != nil {
+		return nil, r.err()
 	}
 	if rec.FrameVersion != RemoteLogMetadataFrameVersion {
 		return nil, &DecodeError{Part: "value", Position: 0, Reason: ReasonBadFrame,
@@ -201,16 +203,16 @@ func DecodeRemoteLogMetadata(value []byte) (*RemoteLogMetadataRecord, error) {
 	}
 	sc := remoteLogSchemas[rec.APIKey]
 	if sc == nil {
-		rec.Raw = append([]byte{}, value[r.pos:]...)
+		rec.Raw = append([]byte{}, value[r.pos():]...)
 		return rec, nil
 	}
 	r.part = "value"
 	m := decodeMessage(r, sc.name, sc.fields, 0)
-	if r.err != nil {
-		return nil, r.err
+	if r.err() != nil {
+		return nil, r.err()
 	}
 	if r.remaining() != 0 {
-		return nil, &DecodeError{Part: "value", Position: r.pos, Reason: ReasonTrailingBytes,
+		return nil, &DecodeError{Part: "value", Position: r.pos(), Reason: ReasonTrailingBytes,
 			Detail: fmt.Sprintf("%d byte(s) after %s", r.remaining(), sc.name)}
 	}
 	rec.Message = m
@@ -219,9 +221,9 @@ func DecodeRemoteLogMetadata(value []byte) (*RemoteLogMetadataRecord, error) {
 
 // AppendTo appends the record's encoding.
 func (rec *RemoteLogMetadataRecord) AppendTo(dst []byte) []byte {
-	dst = appendUvarint(dst, rec.FrameVersion)
-	dst = appendUvarint(dst, rec.APIKey)
-	dst = appendUvarint(dst, rec.Version)
+	dst = kbin.AppendUvarint(dst, rec.FrameVersion)
+	dst = kbin.AppendUvarint(dst, rec.APIKey)
+	dst = kbin.AppendUvarint(dst, rec.Version)
 	if rec.Message != nil {
 		return appendMessage(dst, rec.Message)
 	}

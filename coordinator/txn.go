@@ -3,6 +3,8 @@ package coordinator
 import (
 	"encoding/binary"
 	"strconv"
+
+	"github.com/kseg/kseg/internal/kbin"
 )
 
 // TxnKeyVersion is the only TransactionLogKey version (its "type" in Kafka's
@@ -85,32 +87,32 @@ func DecodeTxnRecord(key, value []byte) (*TxnRecord, error) {
 	if key == nil {
 		return nil, &DecodeError{Part: "key", Reason: ReasonMissingKey, Detail: "record has a null key"}
 	}
-	r := &reader{b: key, part: "key"}
+	r := newReader(key, "key")
 	rec := &TxnRecord{KeyVersion: r.int16("version")}
 	if rec.KeyVersion == TxnKeyVersion {
 		rec.TransactionalID = r.string(false, "transactionalId")
-	} else if r.err == nil {
+	} else if r.err() == nil {
 		rec.RawKey = append([]byte{}, key[2:]...)
 	}
-	if r.err != nil {
-		return nil, r.err
+	if r.err() != nil {
+		return nil, r.err()
 	}
 	if value == nil {
 		rec.Tombstone = true
 		return rec, nil
 	}
-	r = &reader{b: value, part: "value"}
+	r = newReader(value, "value")
 	v := r.int16("version")
 	rec.ValueVersion = v
 	if rec.KeyVersion != TxnKeyVersion {
-		if r.err == nil {
+		if r.err() == nil {
 			rec.RawValue = append([]byte{}, value[2:]...)
 		}
 	} else {
 		rec.Value = readTxnValue(r, v)
 	}
-	if r.err != nil {
-		return nil, r.err
+	if r.err() != nil {
+		return nil, r.err()
 	}
 	return rec, nil
 }
@@ -126,7 +128,7 @@ func readTxnValue(r *reader, v int16) *TransactionLogValue {
 	if flex {
 		minElem = 1 + 1 + 1 // + the element's tagged-field count
 	}
-	if n := r.arrayLen(flex, minElem, "transactionPartitions"); n >= 0 && r.err == nil {
+	if n := r.arrayLen(flex, minElem, "transactionPartitions"); n >= 0 && r.err() == nil {
 		t.TransactionPartitions = make([]TxnPartitions, n)
 		for i := range t.TransactionPartitions {
 			p := &t.TransactionPartitions[i]
@@ -176,9 +178,9 @@ func readTxnValue(r *reader, v int16) *TransactionLogValue {
 
 // AppendKey appends the record's key encoding.
 func (rec *TxnRecord) AppendKey(dst []byte) []byte {
-	dst = appendInt16(dst, rec.KeyVersion)
+	dst = kbin.AppendInt16(dst, rec.KeyVersion)
 	if rec.KeyVersion == TxnKeyVersion {
-		return appendString(dst, false, rec.TransactionalID)
+		return kbin.AppendString(dst, false, rec.TransactionalID)
 	}
 	return append(dst, rec.RawKey...)
 }
@@ -191,43 +193,43 @@ func (rec *TxnRecord) AppendValue(dst []byte) []byte {
 		return dst
 	}
 	v := rec.ValueVersion
-	dst = appendInt16(dst, v)
+	dst = kbin.AppendInt16(dst, v)
 	if rec.Value == nil {
 		return append(dst, rec.RawValue...)
 	}
 	t := rec.Value
 	flex := v >= 1
-	dst = appendInt64(dst, t.ProducerID)
-	dst = appendInt16(dst, t.ProducerEpoch)
-	dst = appendInt32(dst, t.TransactionTimeoutMs)
+	dst = kbin.AppendInt64(dst, t.ProducerID)
+	dst = kbin.AppendInt16(dst, t.ProducerEpoch)
+	dst = kbin.AppendInt32(dst, t.TransactionTimeoutMs)
 	dst = append(dst, byte(t.TransactionStatus))
 	if t.TransactionPartitions == nil {
-		dst = appendLength(dst, flex, true, -1)
+		dst = kbin.AppendLength(dst, flex, true, -1)
 	} else {
-		dst = appendLength(dst, flex, true, len(t.TransactionPartitions))
+		dst = kbin.AppendLength(dst, flex, true, len(t.TransactionPartitions))
 		for _, p := range t.TransactionPartitions {
-			dst = appendString(dst, flex, p.Topic)
+			dst = kbin.AppendString(dst, flex, p.Topic)
 			dst = appendInt32Array(dst, flex, p.PartitionIDs)
 			if flex {
-				dst = appendUvarint(dst, 0)
+				dst = kbin.AppendUvarint(dst, 0)
 			}
 		}
 	}
-	dst = appendInt64(dst, t.TransactionLastUpdateTimestampMs)
-	dst = appendInt64(dst, t.TransactionStartTimestampMs)
+	dst = kbin.AppendInt64(dst, t.TransactionLastUpdateTimestampMs)
+	dst = kbin.AppendInt64(dst, t.TransactionStartTimestampMs)
 	if flex {
 		var known []TaggedField
 		if t.PreviousProducerID != -1 {
-			known = append(known, TaggedField{Tag: tagPreviousProducerID, Data: appendInt64(nil, t.PreviousProducerID)})
+			known = append(known, TaggedField{Tag: tagPreviousProducerID, Data: kbin.AppendInt64(nil, t.PreviousProducerID)})
 		}
 		if t.NextProducerID != -1 {
-			known = append(known, TaggedField{Tag: tagNextProducerID, Data: appendInt64(nil, t.NextProducerID)})
+			known = append(known, TaggedField{Tag: tagNextProducerID, Data: kbin.AppendInt64(nil, t.NextProducerID)})
 		}
 		if t.ClientTransactionVersion != 0 {
-			known = append(known, TaggedField{Tag: tagClientTransactionVersion, Data: appendInt16(nil, t.ClientTransactionVersion)})
+			known = append(known, TaggedField{Tag: tagClientTransactionVersion, Data: kbin.AppendInt16(nil, t.ClientTransactionVersion)})
 		}
 		if t.NextProducerEpoch != -1 {
-			known = append(known, TaggedField{Tag: tagNextProducerEpoch, Data: appendInt16(nil, t.NextProducerEpoch)})
+			known = append(known, TaggedField{Tag: tagNextProducerEpoch, Data: kbin.AppendInt16(nil, t.NextProducerEpoch)})
 		}
 		dst = appendTaggedFields(dst, known, t.UnknownTags)
 	}

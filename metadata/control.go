@@ -2,6 +2,8 @@ package metadata
 
 import (
 	"fmt"
+
+	"github.com/kseg/kseg/internal/jackson"
 )
 
 // Control record types of KRaft (clients/src/main/java/org/apache/kafka/
@@ -57,7 +59,7 @@ func DecodeControl(typ int16, value []byte) (*Control, error) {
 func (c *Control) AppendJSON(dst []byte) []byte {
 	if c.Data == nil {
 		dst = append(dst, `{"error":`...)
-		dst = appendJSONString(dst, c.Err.Error())
+		dst = jackson.AppendString(dst, c.Err.Error())
 		return append(dst, '}')
 	}
 	return appendStructJSON(dst, c.Data, 0)

@@ -5,8 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/kseg/kseg/internal/jackson"
 	"github.com/kseg/kseg/internal/kbin"
 )
 
@@ -20,9 +20,9 @@ import (
 func (rec *Record) AppendJSON(dst []byte) []byte {
 	dst = append(dst, `{"type":`...)
 	if rec.Name == "UNKNOWN" {
-		dst = appendJSONString(dst, "UNKNOWN("+strconv.Itoa(int(rec.Type))+")")
+		dst = jackson.AppendString(dst, "UNKNOWN("+strconv.Itoa(int(rec.Type))+")")
 	} else {
-		dst = appendJSONString(dst, rec.Name)
+		dst = jackson.AppendString(dst, rec.Name)
 	}
 	dst = append(dst, `,"version":`...)
 	dst = strconv.AppendInt(dst, int64(rec.Version), 10)
@@ -32,11 +32,11 @@ func (rec *Record) AppendJSON(dst []byte) []byte {
 	}
 	if rec.Err != nil {
 		dst = append(dst, `,"error":`...)
-		dst = appendJSONString(dst, rec.Err.Error())
+		dst = jackson.AppendString(dst, rec.Err.Error())
 	}
 	if rec.Data == nil && rec.Raw != nil {
 		dst = append(dst, `,"raw":`...)
-		dst = appendJSONString(dst, base64.StdEncoding.EncodeToString(rec.Raw))
+		dst = jackson.AppendString(dst, base64.StdEncoding.EncodeToString(rec.Raw))
 	}
 	return append(dst, '}')
 }
@@ -59,7 +59,7 @@ func appendStructJSON(dst []byte, s *Struct, v int16) []byte {
 			dst = append(dst, ',')
 		}
 		n++
-		dst = appendJSONString(dst, f.Name)
+		dst = jackson.AppendString(dst, f.Name)
 		dst = append(dst, ':')
 		dst = appendValueJSON(dst, f.Value, v)
 	}
@@ -75,7 +75,7 @@ func appendStructJSON(dst []byte, s *Struct, v int16) []byte {
 			dst = append(dst, `{"tag":`...)
 			dst = strconv.AppendUint(dst, uint64(t.Tag), 10)
 			dst = append(dst, `,"data":`...)
-			dst = appendJSONString(dst, base64.StdEncoding.EncodeToString(t.Data))
+			dst = jackson.AppendString(dst, base64.StdEncoding.EncodeToString(t.Data))
 			dst = append(dst, '}')
 		}
 		dst = append(dst, ']')
@@ -94,23 +94,16 @@ func appendValueJSON(dst []byte, val any, v int16) []byte {
 	case float64:
 		return appendJavaDouble(dst, x)
 	case string:
-		return appendJSONString(dst, x)
+		return jackson.AppendString(dst, x)
 	case []byte:
 		// Jackson writes a BinaryNode as standard base64 with padding.
-		return appendJSONString(dst, base64.StdEncoding.EncodeToString(x))
+		return jackson.AppendString(dst, base64.StdEncoding.EncodeToString(x))
 	case kbin.UUID:
-		return appendJSONString(dst, x.String())
+		return jackson.AppendString(dst, x.String())
 	case *Struct:
 		return appendStructJSON(dst, x, v)
 	case []int32:
-		dst = append(dst, '[')
-		for i, e := range x {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = strconv.AppendInt(dst, int64(e), 10)
-		}
-		return append(dst, ']')
+		return jackson.AppendInt32s(dst, x)
 	case []any:
 		dst = append(dst, '[')
 		for i, e := range x {
@@ -157,48 +150,4 @@ func appendJavaDouble(dst []byte, x float64) []byte {
 	dst = append(dst, 'E')
 	e, _ := strconv.Atoi(exp)
 	return strconv.AppendInt(dst, int64(e), 10)
-}
-
-const upperHex = "0123456789ABCDEF"
-
-// appendJSONString escapes s as Jackson does: \" \\ \b \t \n \f \r, \u00XX
-// for other control characters, UTF-8 otherwise (invalid bytes become
-// U+FFFD, as Java's UTF-8 decoding makes them).
-func appendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			i++
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			default:
-				if c < 0x20 {
-					dst = append(dst, '\\', 'u', '0', '0', upperHex[c>>4], upperHex[c&0xf])
-				} else {
-					dst = append(dst, c)
-				}
-			}
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			dst = utf8.AppendRune(dst, utf8.RuneError)
-		} else {
-			dst = append(dst, s[i:i+n]...)
-		}
-		i += n
-	}
-	return append(dst, '"')
 }

@@ -90,8 +90,8 @@ func ParseUUID(s string) (UUID, error) {
 
 // TaggedField is one entry of a flexible struct's tagged-field section.
 type TaggedField struct {
-	Tag  uint32
-	Data []byte
+	Tag  uint32 `json:"tag"`
+	Data []byte `json:"data"`
 }
 
 // Reader is a sticky-error cursor over b. The zero value reads nothing.
@@ -208,25 +208,7 @@ func (r *Reader) UUID(what string) UUID {
 // Uvarint reads Kafka's unsigned varint (ByteUtils.readUnsignedVarint): at
 // most 5 bytes; Kafka throws on a sixth.
 func (r *Reader) Uvarint(what string) uint32 {
-	if r.err != nil {
-		return 0
-	}
-	start := r.pos
-	var v uint32
-	for i := 0; i < 5; i++ {
-		if r.pos >= len(r.b) {
-			r.Fail(start, ReasonTruncated, what, "unterminated varint")
-			return 0
-		}
-		c := r.b[r.pos]
-		r.pos++
-		v |= uint32(c&0x7f) << (7 * i)
-		if c < 0x80 {
-			return v
-		}
-	}
-	r.Fail(start, ReasonBadVarint, what, "unsigned varint longer than 5 bytes")
-	return 0
+	return uint32(r.uvar(5, what, "unterminated varint", "unsigned varint longer than 5 bytes"))
 }
 
 // Varint reads a zigzag int32 (ByteUtils.readVarint).
@@ -237,14 +219,21 @@ func (r *Reader) Varint(what string) int32 {
 
 // Uvarlong reads an unsigned varint of at most 10 bytes (ByteUtils.readUnsignedVarlong).
 func (r *Reader) Uvarlong(what string) uint64 {
+	return r.uvar(10, what, "unterminated varlong", "varlong longer than 10 bytes")
+}
+
+// uvar reads a little-endian base-128 unsigned varint of at most maxBytes
+// bytes; bits beyond the result type are dropped by the caller, as Kafka's
+// int/long shifts drop them.
+func (r *Reader) uvar(maxBytes int, what, unterminated, tooLong string) uint64 {
 	if r.err != nil {
 		return 0
 	}
 	start := r.pos
 	var v uint64
-	for i := 0; i < 10; i++ {
+	for i := 0; i < maxBytes; i++ {
 		if r.pos >= len(r.b) {
-			r.Fail(start, ReasonTruncated, what, "unterminated varlong")
+			r.Fail(start, ReasonTruncated, what, "%s", unterminated)
 			return 0
 		}
 		c := r.b[r.pos]
@@ -254,7 +243,7 @@ func (r *Reader) Uvarlong(what string) uint64 {
 			return v
 		}
 	}
-	r.Fail(start, ReasonBadVarint, what, "varlong longer than 10 bytes")
+	r.Fail(start, ReasonBadVarint, what, "%s", tooLong)
 	return 0
 }
 
@@ -265,10 +254,11 @@ func (r *Reader) Varlong(what string) int64 {
 }
 
 // Length reads a string, bytes or array length: compact (uvarint, value+1),
-// or classic int16 (strings) / int32 (bytes, arrays). -1 means null; any
-// other negative length is corrupt.
+// or classic int16 (strings) / int32 (bytes, arrays). -1 means null, and so
+// does every other negative classic length: Kafka's generated readers test
+// "length < 0" (generator/.../MessageDataGenerator.java
+// generateVariableLengthReader), so -2 reads as null there too.
 func (r *Reader) Length(compact, wide bool, what string) int {
-	start := r.pos
 	var n int
 	switch {
 	case compact:
@@ -281,9 +271,8 @@ func (r *Reader) Length(compact, wide bool, what string) int {
 	if r.err != nil {
 		return 0
 	}
-	if n < -1 {
-		r.Fail(start, ReasonBadLength, what, "negative length %d", n)
-		return 0
+	if n < 0 {
+		return -1
 	}
 	return n
 }

@@ -63,6 +63,28 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+// TestNegativeLengthIsNull: Kafka's generated readers take every negative
+// classic length as null (MessageDataGenerator generateVariableLengthReader
+// tests "length < 0"), not only -1.
+func TestNegativeLengthIsNull(t *testing.T) {
+	r := NewReader([]byte{0xff, 0xfe, 0x80, 0x00, 0xff, 0xff, 0xff, 0xf0, 0})
+	if s, ok := r.NullableString(false, "s"); ok || s != "" {
+		t.Fatalf("int16 -2: %q %v", s, ok)
+	}
+	if s, ok := r.NullableString(false, "s"); ok || s != "" {
+		t.Fatalf("int16 -32768: %q %v", s, ok)
+	}
+	if b := r.NullableBytes(false, "b"); b != nil {
+		t.Fatalf("int32 -16: %v", b)
+	}
+	if n := r.ArrayLen(true, 1, "a"); n != -1 {
+		t.Fatalf("compact 0: %d", n)
+	}
+	if r.Err() != nil || r.Remaining() != 0 {
+		t.Fatalf("err %v remaining %d", r.Err(), r.Remaining())
+	}
+}
+
 func TestUUIDString(t *testing.T) {
 	// Uuid.toString of Uuid.METADATA_TOPIC_ID (0, 1) is "AAAAAAAAAAAAAAAAAAAAAQ".
 	u := UUID{15: 1}
@@ -92,7 +114,8 @@ func TestErrors(t *testing.T) {
 		{"long uvarint", []byte{0x80, 0x80, 0x80, 0x80, 0x80, 0}, func(r *Reader) { r.Uvarint("x") }, ErrCorrupt, ReasonBadVarint},
 		{"unterminated uvarint", []byte{0x80}, func(r *Reader) { r.Uvarint("x") }, ErrTruncated, ReasonTruncated},
 		{"null string", []byte{0}, func(r *Reader) { r.String(true, "x") }, ErrCorrupt, ReasonNullField},
-		{"negative classic length", []byte{0xff, 0xfe}, func(r *Reader) { r.String(false, "x") }, ErrCorrupt, ReasonBadLength},
+		{"negative classic length", []byte{0xff, 0xfe}, func(r *Reader) { r.String(false, "x") }, ErrCorrupt, ReasonNullField},
+		{"string too long", []byte{0x81, 0x80, 0x02}, func(r *Reader) { r.NullableString(true, "x") }, ErrCorrupt, ReasonBadLength},
 		{"huge array", []byte{0x7f}, func(r *Reader) { r.ArrayLen(true, 4, "x") }, ErrCorrupt, ReasonCountTooLarge},
 		{"string past end", []byte{5, 'a'}, func(r *Reader) { r.String(true, "x") }, ErrTruncated, ReasonTruncated},
 		{"tag count too large", []byte{9, 0}, func(r *Reader) { r.TaggedFields(nil) }, ErrCorrupt, ReasonCountTooLarge},
