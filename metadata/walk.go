@@ -47,7 +47,16 @@ type WalkStats struct {
 // (*format.CorruptionError or *format.TruncatedError); undecodable record
 // bodies are not errors, they are reported in the entry.
 func WalkFile(path string, fn WalkFunc) (*WalkStats, error) {
-	return walkFileFrom(path, -1, fn)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	return walk(f, fi.Size(), filepath.Base(path), -1, fn)
 }
 
 // Walk is WalkFile over an io.ReaderAt of size bytes; name is used in errors.
