@@ -301,6 +301,19 @@ func headerBytesFor(magic int8, entrySize int64) int {
 }
 
 // computeCRC returns the CRC Kafka would store for the entry in raw.
+// CheckCRC computes the CRC of a batch whose bytes are loaded (Raw != nil)
+// and sets ComputedCRC, Valid and CRCChecked; it does nothing when the CRC was
+// already checked or the body is not loaded. Readers with
+// ReaderOptions.DeferCRC leave this to the caller.
+func (b *Batch) CheckCRC() {
+	if b.CRCChecked || b.Raw == nil {
+		return
+	}
+	b.ComputedCRC = computeCRC(b.Magic, b.Raw)
+	b.Valid = b.ComputedCRC == b.CRC
+	b.CRCChecked = true
+}
+
 func computeCRC(magic int8, raw []byte) uint32 {
 	if magic >= 2 {
 		return crc32.Checksum(raw[attributesOffsetV2:], castagnoli)

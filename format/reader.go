@@ -35,6 +35,12 @@ type ReaderOptions struct {
 	// HeadersOnly skips loading bodies and computing CRCs (Batch.CRCChecked is
 	// false). Used to skip ranges and for header-only statistics.
 	HeadersOnly bool
+	// DeferCRC loads bodies but leaves the CRC to the caller (Batch.CRCChecked
+	// is false until Batch.CheckCRC): a search that rejects most batches by a
+	// cheaper test on their bytes checks only the ones it decodes, as
+	// HeadersOnly readers check none. An entry returned with Raw == nil (too
+	// large for the window) is not checked either.
+	DeferCRC bool
 	// Buffer, when non-nil, is used as the read window (its capacity sets
 	// WindowSize), so a caller walking many files can reuse one buffer
 	// instead of allocating a window per file. The reader owns it until the
@@ -193,7 +199,7 @@ func (r *BatchReader) next() (*Batch, error) {
 			return nil, r.corrupt(err.(*CorruptionError))
 		}
 		b.Position = pos
-		if !r.opts.HeadersOnly {
+		if !r.opts.HeadersOnly && !r.opts.DeferCRC {
 			crc, err := r.streamCRC(magic, pos, entrySize)
 			if err != nil {
 				return nil, err
@@ -212,7 +218,9 @@ func (r *BatchReader) next() (*Batch, error) {
 	}
 	b.Position = pos
 	b.Raw = raw
-	r.setValid(b, computeCRC(b.Magic, raw))
+	if !r.opts.DeferCRC {
+		r.setValid(b, computeCRC(b.Magic, raw))
+	}
 	r.advance(b, entrySize)
 	return b, nil
 }

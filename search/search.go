@@ -651,9 +651,13 @@ func (s *searcher) walk(ctx context.Context, u *unit, r io.ReaderAt, size, start
 		}
 		ropts.Buffer = s.win
 	}
+	needle := o.needle()
+	// With a needle most batches are rejected by a substring test on their
+	// bytes, which costs about what their CRC does: check the CRC only of
+	// the batches that are decoded (as header-only reads check none).
+	ropts.DeferCRC = needle != nil
 	br := format.NewBatchReader(r, size, ropts)
 	prevLast := int64(-1)
-	needle := o.needle()
 	for n := 0; ; n++ {
 		if n&63 == 0 && ctx.Err() != nil {
 			return nil
@@ -709,6 +713,7 @@ func (s *searcher) walk(ctx context.Context, u *unit, r io.ReaderAt, size, start
 			s.st.BatchesSkipped++
 			continue
 		}
+		b.CheckCRC()
 		if err := s.decode(u, b, aborts, out); err != nil {
 			return err
 		}

@@ -429,6 +429,23 @@ func TestDamage(t *testing.T) {
 	if st.ProblemCount != 2 || n != len(all) {
 		t.Fatalf("%d matches of %d, problems %v", n, len(all), st.Problems)
 	}
+	// A value search checks the CRC only of the batches that hold the
+	// needle (ReaderOptions.DeferCRC): the damaged batch is still reported
+	// when it is searched, and not when the needle rules it out.
+	for _, tc := range []struct {
+		value    string
+		problems int64
+	}{{"Gamma", 2}, {"absent-needle", 1}} {
+		o = NewOptions()
+		o.Value = []byte(tc.value)
+		st, err = Find(context.Background(), []string{dir}, o, func(*Match) error { return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.ProblemCount != tc.problems {
+			t.Errorf("--value %s: problems %v, want %d", tc.value, st.Problems, tc.problems)
+		}
+	}
 }
 
 // TestAbortedAcrossSegments: searching one segment file still sees aborted
