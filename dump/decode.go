@@ -7,6 +7,7 @@ package dump
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"strconv"
@@ -62,10 +63,16 @@ func appendDecoded(dst []byte, b []byte, d Decoder, extraEscape string) []byte {
 		dst = hex.AppendEncode(dst, sum[:6])
 		return append(dst, '>')
 	}
+	plain := plainBytes(extraEscape)
 	for i := 0; i < len(b); {
 		// Copy the longest run of bytes that need no escaping in one go.
 		j := i
-		for j < len(b) && b[j] >= 0x20 && b[j] < 0x7f && b[j] != '\\' && (extraEscape == "" || !containsByte(extraEscape, b[j])) {
+		if extraEscape == "" {
+			for j+8 <= len(b) && plain8(binary.LittleEndian.Uint64(b[j:])) {
+				j += 8
+			}
+		}
+		for j < len(b) && plain[b[j]] {
 			j++
 		}
 		if j > i {
@@ -115,6 +122,52 @@ func appendDecoded(dst []byte, b []byte, d Decoder, extraEscape string) []byte {
 }
 
 const hexDigits = "0123456789abcdef"
+
+// plainNone, plainList and plainHeader mark the bytes appendDecoded copies
+// as they are with the extraEscape sets the dump uses ("", ",]", ",=]"):
+// printable ASCII except the backslash and the set's bytes. A table lookup
+// per byte (and plain8 per 8 bytes of keys and values) keeps the string
+// decoder, the deep dump's hot loop, near memory speed.
+var (
+	plainNone   = newPlainTable("")
+	plainList   = newPlainTable(",]")
+	plainHeader = newPlainTable(",=]")
+)
+
+// plain8 reports whether all 8 bytes of x are printable ASCII other than
+// the backslash: none below 0x20, none at or above 0x7f, none equal to '\\'
+// (word-at-a-time tests; each is exact as a yes/no answer).
+func plain8(x uint64) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	if (x-lo*0x20)&^x&hi != 0 { // a byte below 0x20
+		return false
+	}
+	if ((x+lo)|x)&hi != 0 { // a byte at or above 0x7f
+		return false
+	}
+	y := x ^ lo*'\\'
+	return (y-lo)&^y&hi == 0 // no backslash
+}
+
+func newPlainTable(extra string) *[256]bool {
+	t := new([256]bool)
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = c != '\\' && !containsByte(extra, byte(c))
+	}
+	return t
+}
+
+func plainBytes(extra string) *[256]bool {
+	switch extra {
+	case "":
+		return plainNone
+	case ",]":
+		return plainList
+	case ",=]":
+		return plainHeader
+	}
+	return newPlainTable(extra)
+}
 
 func containsByte(s string, c byte) bool {
 	for i := 0; i < len(s); i++ {
