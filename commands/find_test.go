@@ -51,6 +51,15 @@ func TestFindSample(t *testing.T) {
 	if _, _, code := run(t, "find", filepath.Join(t.TempDir(), "missing")); code != ExitFailure {
 		t.Errorf("missing path: exit %d, want %d", code, ExitFailure)
 	}
+	// Regression: a directory that is neither a log dir nor a partition
+	// (an empty dir, a parent of log dirs) answered "no matches" (exit 1,
+	// silent) as if it had been searched; verify calls it I/O failure.
+	if _, errOut, code := run(t, "find", "--count", t.TempDir()); code != ExitFailure || !strings.Contains(errOut, "no partitions or segment files") {
+		t.Errorf("empty dir: exit %d, want %d; stderr %q", code, ExitFailure, errOut)
+	}
+	if _, errOut, code := run(t, "find", "--key", "x", filepath.Dir(sample)); code != ExitFailure || !strings.Contains(errOut, "no partitions or segment files") {
+		t.Errorf("parent of a log dir: exit %d, want %d; stderr %q", code, ExitFailure, errOut)
+	}
 }
 
 // TestFindJSONShape: every line is an object; records carry the issue's

@@ -34,6 +34,10 @@ func parseAtTime(s string) (int64, error) {
 		return -1, nil
 	}
 	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if ms < 0 {
+			// A negative time would read as "not set" (the end).
+			return 0, usagef("--at-time %q: want a time at or after the epoch", s)
+		}
 		return ms, nil
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
@@ -47,8 +51,17 @@ func runMetadata(c *cli.Context) error {
 	if err := needArgs(c, 1); err != nil {
 		return err
 	}
+	if c.NArg() > 1 {
+		// One cluster per replay: a second PATH used to be ignored silently.
+		return usagef("metadata: one PATH, not %d (see 'kseg metadata --help')", c.NArg())
+	}
 	o := metadata.DefaultOptions()
 	o.AtOffset = c.Int64("at-offset")
+	if c.IsSet("at-offset") && o.AtOffset < 0 {
+		// -1 is the "end" sentinel; a negative offset typed by hand used
+		// to print the image at the end as if it had been asked for.
+		return usagef("--at-offset %d: want an offset >= 0", o.AtOffset)
+	}
 	var err error
 	if o.AtTime, err = parseAtTime(c.String("at-time")); err != nil {
 		return err

@@ -87,6 +87,11 @@ func TestMetadataUsageErrors(t *testing.T) {
 		{"metadata", "--history", "partition=x", d},
 		{"metadata", "--at-time", "yesterday", d},
 		{"dump", "--cluster-metadata-decoder", "--offsets-decoder", d},
+		// Regressions: a second PATH, a negative offset or time were
+		// accepted and the image at the end printed instead.
+		{"metadata", d, d},
+		{"metadata", "--at-offset", "-5", d},
+		{"metadata", "--at-time", "-5", d},
 	} {
 		if _, _, code := run(t, args...); code != ExitUsage {
 			t.Errorf("%v: exit %d, want %d", args, code, ExitUsage)

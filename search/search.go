@@ -229,6 +229,10 @@ type unit struct {
 	whole    bool // the unit covers the whole segment (index skipping applies)
 }
 
+// ErrNoTargets means a directory PATH held neither partition directories nor
+// segment files (a wrong path: an empty partition directory is not this).
+var ErrNoTargets = errors.New("no partitions or segment files found")
+
 // Find searches paths (log directories, partition directories or .log
 // files) and calls emit for every match, never concurrently. The returned
 // error is an I/O error or emit's error; corruption is reported in
@@ -355,6 +359,11 @@ func collect(paths []string, o Options) ([]*partInfo, error) {
 			part, err := segment.OpenPartition(d)
 			if err != nil {
 				return nil, err
+			}
+			if len(part.Segments) == 0 && d == path && !segment.IsPartitionDir(path) {
+				// Neither a log dir nor a partition: a wrong PATH, not
+				// "no matches" (verify says the same: ErrNoTargets).
+				return nil, fmt.Errorf("kseg/search: %s: %w", path, ErrNoTargets)
 			}
 			add(filepath.Clean(d), part.Segments)
 		}
