@@ -102,6 +102,28 @@ func TestLookupOutOfRange(t *testing.T) {
 	}
 }
 
+// TestIndexRebuildLogDirIsUsageError: a log directory (or an empty one) was
+// opened as a partition without segments, and the empty plan exited 0 as if
+// every index were fine; now it is a usage error naming what to give.
+func TestIndexRebuildLogDirIsUsageError(t *testing.T) {
+	before := testutil.HashTree(t, sample)
+	for _, dir := range []string{sample, t.TempDir()} {
+		out, errOut, code := run(t, "index", "rebuild", dir)
+		if code != ExitUsage || out != "" || !strings.Contains(errOut, "give a partition directory") {
+			t.Errorf("%s: exit %d, want %d; stdout %q stderr %q", dir, code, ExitUsage, out, errOut)
+		}
+	}
+	testutil.RequireUnchanged(t, sample, before)
+	// An empty partition directory is a real (if idle) partition: nothing to do.
+	empty := filepath.Join(t.TempDir(), "orders-3")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := run(t, "index", "rebuild", empty); code != ExitOK {
+		t.Errorf("empty partition dir: exit %d: %s", code, errOut)
+	}
+}
+
 // TestIndexRebuildOutputLeavesPartitionAlone writes rebuilt indexes into
 // --output and checks the partition is byte-identical afterwards, then
 // applies them in a copy with a quarantine and checks a second run is clean.

@@ -154,6 +154,11 @@ func runIndexRebuild(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if len(part.Segments) == 0 && !segment.IsPartitionDir(path) {
+		// A log directory (or any other directory) opened as a partition
+		// has no segments: the empty plan read as "every index is fine".
+		return usagef("index rebuild: %s holds no segment files: give a partition directory (TOPIC-N) or a .log segment, not a log directory", path)
+	}
 	logDir, _ := fsutil.FindLogDir(part.Dir)
 	var q *fsutil.Quarantine
 	if apply {
