@@ -39,6 +39,10 @@ func runTxn(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if c.Int("max-findings") < 1 {
+		// 0 or less silently meant the default of 100.
+		return usagef("--max-findings must be at least 1")
+	}
 	dirs, err := resolvePartitions(c.Args().Slice())
 	if err != nil {
 		return err

@@ -49,6 +49,10 @@ func runVerify(c *cli.Context) error {
 	if c.Int("workers") < 1 {
 		return usagef("--workers must be at least 1")
 	}
+	if c.Int("max-findings") < 1 {
+		// 0 or less silently meant the default of 100.
+		return usagef("--max-findings must be at least 1")
+	}
 	kv, err := verify.ParseKafkaVersion(c.String("kafka-version"))
 	if err != nil {
 		return usageError{err}

@@ -170,6 +170,11 @@ func TestVerifyExitCodes(t *testing.T) {
 		{[]string{"verify"}, ExitUsage},
 		{[]string{"verify", "--color=pink", logDir}, ExitUsage},
 		{[]string{"verify", "--workers", "0", logDir}, ExitUsage},
+		// Regression: 0 or a negative --max-findings meant 100 silently.
+		{[]string{"verify", "--max-findings", "0", logDir}, ExitUsage},
+		{[]string{"verify", "--max-findings", "-1", logDir}, ExitUsage},
+		{[]string{"txn", "--max-findings", "-1", logDir}, ExitUsage},
+		{[]string{"verify", "--max-findings", "1", logDir}, ExitOK},
 		{[]string{"verify", filepath.Join(logDir, "nope")}, ExitFailure},
 		{[]string{"verify", seg(logDir, 50)}, ExitOK},
 	} {
