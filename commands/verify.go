@@ -57,6 +57,11 @@ func runVerify(c *cli.Context) error {
 	if err != nil {
 		return usageError{err}
 	}
+	if c.IsSet("kafka-version") && !c.Bool("what-would-kafka-do") {
+		// Only the recovery simulation depends on the version: without it
+		// the flag was ignored and the report looked version-checked.
+		return usagef("--kafka-version only applies with --what-would-kafka-do")
+	}
 	out := &verifyOutput{w: c.App.Writer, json: c.Bool("json"), colour: colour}
 	opts := verify.Options{Deep: c.Bool("deep-iteration"), Workers: c.Int("workers"),
 		MaxFindingsPerFile: c.Int("max-findings"), WhatWouldKafkaDo: c.Bool("what-would-kafka-do"), KafkaVersion: kv,

@@ -175,6 +175,9 @@ func TestVerifyExitCodes(t *testing.T) {
 		{[]string{"verify", "--max-findings", "-1", logDir}, ExitUsage},
 		{[]string{"txn", "--max-findings", "-1", logDir}, ExitUsage},
 		{[]string{"verify", "--max-findings", "1", logDir}, ExitOK},
+		// Regression: --kafka-version alone was ignored silently.
+		{[]string{"verify", "--kafka-version", "2.7", logDir}, ExitUsage},
+		{[]string{"verify", "--what-would-kafka-do", "--kafka-version", "2.7", logDir}, ExitOK},
 		{[]string{"verify", filepath.Join(logDir, "nope")}, ExitFailure},
 		{[]string{"verify", seg(logDir, 50)}, ExitOK},
 	} {
