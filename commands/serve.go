@@ -2,6 +2,7 @@ package commands
 
 import (
 	"fmt"
+	"net"
 	"os/signal"
 	"syscall"
 
@@ -46,6 +47,14 @@ func runServe(c *cli.Context) error {
 	if err := needArgs(c, 1); err != nil {
 		return err
 	}
+	if c.NArg() > 1 {
+		// One log directory per server: a second PATH was ignored silently.
+		return usagef("serve: one LOGDIR, not %d (see 'kseg serve --help')", c.NArg())
+	}
+	if c.Int("max-connections") < 1 {
+		// 0 or less silently meant the default of 1024.
+		return usagef("--max-connections must be at least 1")
+	}
 	writable := c.Bool("writable")
 	if writable && c.IsSet("read-only") && c.Bool("read-only") {
 		return usagef("--read-only and --writable are exclusive")
@@ -75,11 +84,23 @@ func runServe(c *cli.Context) error {
 	cfg := server.Config{Listen: c.String("listen"), ReadOnly: !writable, NoZeroCopy: c.Bool("no-zero-copy"),
 		OffsetsFile: c.String("offsets-file"), MaxRequestBytes: int32(mrb), MaxConns: c.Int("max-connections"),
 		ClusterID: store.ClusterID(), AutoCreateTopics: c.Bool("auto-create-topics"), Configs: configs,
-		Logf: func(format string, args ...any) { fmt.Fprintf(c.App.ErrWriter, "kseg serve: "+format+"\n", args...) }}
+		// The server's messages already start with "kseg serve:".
+		Logf: func(format string, args ...any) { fmt.Fprintf(c.App.ErrWriter, format+"\n", args...) }}
 	mode := "read-only"
 	if writable {
 		mode = "writable"
 	}
-	fmt.Fprintf(c.App.ErrWriter, "kseg serve: %s on %s (%s)\n", c.Args().First(), cfg.Listen, mode)
-	return server.ListenAndServe(ctx, store, cfg)
+	// Listen here, so a bad address fails before the banner and the banner
+	// names the port actually bound (--listen HOST:0 picks a free one).
+	if cfg.Listen == "" {
+		cfg.Listen = server.DefaultListen
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", cfg.Listen)
+	if err != nil {
+		store.Close()
+		return fmt.Errorf("kseg/server: listen: %w", err)
+	}
+	fmt.Fprintf(c.App.ErrWriter, "kseg serve: %s on %s (%s)\n", c.Args().First(), ln.Addr(), mode)
+	return server.Serve(ctx, ln, store, cfg)
 }
