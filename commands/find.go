@@ -28,9 +28,9 @@ func findRecordsCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "header", Usage: "records with a header NAME, or NAME=VALUE (repeatable; all must match)"},
 			&cli.StringFlag{Name: "from-time", Usage: "records with a timestamp at or after this (RFC 3339 or ms since the epoch)"},
 			&cli.StringFlag{Name: "to-time", Usage: "records with a timestamp at or before this (RFC 3339 or ms since the epoch)"},
-			&cli.Int64Flag{Name: "from-offset", Value: -1, Usage: "records at or after this offset"},
-			&cli.Int64Flag{Name: "to-offset", Value: -1, Usage: "records at or before this offset"},
-			&cli.Int64Flag{Name: "producer-id", Value: -1, Usage: "records written by this producer id (magic 2 only)"},
+			&cli.Int64Flag{Name: "from-offset", Value: -1, DefaultText: "none", Usage: "records at or after this offset"},
+			&cli.Int64Flag{Name: "to-offset", Value: -1, DefaultText: "none", Usage: "records at or before this offset"},
+			&cli.Int64Flag{Name: "producer-id", Value: -1, DefaultText: "none", Usage: "records written by this producer id (magic 2 only)"},
 			&cli.BoolFlag{Name: "transactional", Usage: "only records of transactional batches"},
 			&cli.BoolFlag{Name: "aborted", Usage: "only records of aborted transactions (from the .txnindex files)"},
 			&cli.StringSliceFlag{Name: "topic", Usage: "search only this topic (repeatable)"},
@@ -142,6 +142,14 @@ func findOptions(c *cli.Context) (search.Options, error) {
 	}
 	o.FromOffset, o.ToOffset = c.Int64("from-offset"), c.Int64("to-offset")
 	o.ProducerID = c.Int64("producer-id")
+	// -1 is the library's "no bound/any producer": typed by hand it used to
+	// match everything (--producer-id -1 listed every record, not those of
+	// batches without a producer id, which is what -1 means on disk).
+	for _, f := range []string{"from-offset", "to-offset", "producer-id"} {
+		if c.IsSet(f) && c.Int64(f) < 0 {
+			return o, usagef("--%s %d: want a value >= 0 (leave the flag out for no filter)", f, c.Int64(f))
+		}
+	}
 	o.Transactional, o.Aborted = c.Bool("transactional"), c.Bool("aborted")
 	o.Topics = c.StringSlice("topic")
 	for _, s := range c.StringSlice("partition") {

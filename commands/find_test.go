@@ -42,6 +42,10 @@ func TestFindSample(t *testing.T) {
 		{"find", "--key-regex", "(", sample},
 		{"find", "--value-decoder", "rot13", sample},
 		{"find", "--from-offset", "9", "--to-offset", "3", sample},
+		// Regression: negative values read as "no filter" and matched all.
+		{"find", "--producer-id", "-1", sample},
+		{"find", "--from-offset", "-3", sample},
+		{"find", "--to-offset", "-2", sample},
 		{"find"},
 	} {
 		if _, _, code := run(t, bad...); code != ExitUsage {

@@ -20,7 +20,7 @@ func metadataCommand() *cli.Command {
 		Usage:     "replay the KRaft metadata log (newest snapshot + log) into the cluster image at any offset or time, or list a topic's, partition's or broker's history",
 		ArgsUsage: "PATH (a log directory, a __cluster_metadata-N directory or a .checkpoint snapshot)",
 		Flags: []cli.Flag{
-			&cli.Int64Flag{Name: "at-offset", Value: -1, Usage: "the image after the record at offset N (default: the end)"},
+			&cli.Int64Flag{Name: "at-offset", Value: -1, DefaultText: "the end", Usage: "the image after the record at offset N"},
 			&cli.StringFlag{Name: "at-time", Usage: "the image as of time T (RFC 3339 or ms since the epoch)"},
 			&cli.StringFlag{Name: "history", Usage: "list every change to topic=NAME, partition=NAME-P or broker=ID instead of the image"},
 			&cli.BoolFlag{Name: "json", Usage: "one JSON object (the image), or NDJSON (one per history change)"},
