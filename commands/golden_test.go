@@ -122,6 +122,15 @@ func TestIndexRebuildLogDirIsUsageError(t *testing.T) {
 	if _, errOut, code := run(t, "index", "rebuild", empty); code != ExitOK {
 		t.Errorf("empty partition dir: exit %d: %s", code, errOut)
 	}
+	// lookup had the same hole: a log dir answered "offset 5 is before the
+	// first segment (base offset -1)" with exit 1.
+	if _, errOut, code := run(t, "lookup", "--offset", "5", sample); code != ExitUsage || !strings.Contains(errOut, "give a partition directory") {
+		t.Errorf("lookup on a log dir: exit %d, stderr %q", code, errOut)
+	}
+	// An empty partition: out of range (exit 1), said plainly.
+	if _, errOut, code := run(t, "lookup", "--offset", "5", empty); code != ExitFindings || !strings.Contains(errOut, "the partition has no segments") {
+		t.Errorf("lookup on an empty partition: exit %d, stderr %q", code, errOut)
+	}
 }
 
 // TestIndexRebuildOutputLeavesPartitionAlone writes rebuilt indexes into

@@ -65,6 +65,11 @@ func runLookup(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if len(part.Segments) == 0 && !segment.IsPartitionDir(c.Args().First()) {
+		// A log directory opened as a partition answered "offset N is
+		// before the first segment (base offset -1)".
+		return usagef("lookup: %s holds no segment files: give a partition directory (TOPIC-N) or a .log segment, not a log directory", c.Args().First())
+	}
 	var res *segment.LookupResult
 	if off >= 0 {
 		res, err = part.LookupOffset(off)

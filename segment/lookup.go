@@ -152,11 +152,11 @@ func (f *Files) lookupOffset(offset int64, resolve bool) (*LookupResult, error) 
 func (p *Partition) LookupOffset(offset int64) (*LookupResult, error) {
 	s := p.SegmentFor(offset)
 	if s == nil {
-		first := int64(-1)
-		if len(p.Segments) > 0 {
-			first = p.Segments[0].BaseOffset
+		if len(p.Segments) == 0 {
+			// Not "before the first segment (base offset -1)": there is none.
+			return nil, fmt.Errorf("%w: offset %d: the partition has no segments", ErrOffsetOutOfRange, offset)
 		}
-		return nil, fmt.Errorf("%w: offset %d is before the first segment (base offset %d)", ErrOffsetOutOfRange, offset, first)
+		return nil, fmt.Errorf("%w: offset %d is before the first segment (base offset %d)", ErrOffsetOutOfRange, offset, p.Segments[0].BaseOffset)
 	}
 	if ls, _ := LogStartOffset(p); offset < ls.Offset {
 		return nil, fmt.Errorf("%w: offset %d is below the log start offset %d (log-start-offset-checkpoint)", ErrOffsetOutOfRange, offset, ls.Offset)
