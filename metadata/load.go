@@ -49,6 +49,13 @@ type Result struct {
 // ErrNoMetadata is returned when PATH holds no KRaft metadata log or snapshot.
 var ErrNoMetadata = errors.New("kseg/metadata: no __cluster_metadata log or snapshot found")
 
+// beforeEarliestError is ErrNoMetadata for a point older than every snapshot
+// when no log reaches back that far; its text names the earliest image.
+type beforeEarliestError struct{ msg string }
+
+func (e *beforeEarliestError) Error() string { return "kseg/metadata: " + e.msg }
+func (e *beforeEarliestError) Unwrap() error { return ErrNoMetadata }
+
 // Files lists a __cluster_metadata partition's segments and snapshots in
 // offset order.
 type Files struct {
@@ -175,6 +182,14 @@ func LoadFiles(files *Files, o Options) (*Result, error) {
 			im.history.changes = nil // the snapshot is the starting state, not history
 		}
 	} else if len(files.Segments) == 0 {
+		if len(files.Snapshots) > 0 {
+			// There is metadata, only none old enough: say where it starts
+			// rather than "no __cluster_metadata log or snapshot found".
+			oldest := filepath.Base(files.Snapshots[0])
+			if end, _, ok := ParseSnapshotName(oldest); ok {
+				return nil, &beforeEarliestError{fmt.Sprintf("the requested point is before the oldest snapshot %s and there is no log before it: the earliest image is at offset %d", oldest, end-1)}
+			}
+		}
 		return nil, fmt.Errorf("%w: no snapshot at or before the requested point and no log", ErrNoMetadata)
 	} else if logStart > 0 {
 		return nil, fmt.Errorf("%w: the log starts at offset %d and no snapshot covers the offsets before it", ErrNoMetadata, logStart)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/kseg/kseg/metadata"
@@ -221,6 +222,9 @@ func TestSnapshotOnlyBeforeTarget(t *testing.T) {
 	o.AtOffset = 10
 	if _, err := metadata.Load(snap, o); !errors.Is(err, metadata.ErrNoMetadata) {
 		t.Fatalf("err %v", err)
+	} else if !strings.Contains(err.Error(), "the earliest image is at offset 30") || strings.Contains(err.Error(), "no __cluster_metadata") {
+		// Regression: it said "no __cluster_metadata log or snapshot found".
+		t.Errorf("err %q: want the earliest image named", err)
 	}
 	o.AtOffset = 30
 	if got := load(t, snap, o); got.Offset != 30 {
