@@ -3,6 +3,7 @@ package commands
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -22,7 +23,7 @@ func metadataCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.Int64Flag{Name: "at-offset", Value: -1, DefaultText: "the end", Usage: "the image after the record at offset N"},
 			&cli.StringFlag{Name: "at-time", Usage: "the image as of time T (RFC 3339 or ms since the epoch)"},
-			&cli.StringFlag{Name: "history", Usage: "list every change to topic=NAME, partition=NAME-P or broker=ID instead of the image"},
+			&cli.StringFlag{Name: "history", Usage: "list every change to topic=NAME, partition=NAME-P or broker=ID instead of the image (exit 1 when none)"},
 			&cli.BoolFlag{Name: "json", Usage: "one JSON object (the image), or NDJSON (one per history change)"},
 		},
 		Action: runMetadata,
@@ -80,9 +81,21 @@ func runMetadata(c *cli.Context) error {
 		return err
 	}
 	w := c.App.Writer
+	noChanges := false
 	switch {
 	case o.History != nil:
 		err = dump.WriteHistory(w, res.History, c.Bool("json"))
+		if snap := res.Image.Snapshot; err == nil && snap != "" {
+			// Replay began at a snapshot (no log from offset 0): what
+			// happened before it is folded into it, not listed.
+			end, _, _ := metadata.ParseSnapshotName(filepath.Base(snap))
+			fmt.Fprintf(c.App.ErrWriter, "kseg: history starts after snapshot %s: changes up to offset %d are folded into it and not listed\n", filepath.Base(snap), end-1)
+		}
+		if err == nil && len(res.History) == 0 {
+			// An empty listing with exit 0 read as "never changed".
+			fmt.Fprintf(c.App.ErrWriter, "kseg: no changes to %s found\n", c.String("history"))
+			noChanges = true
+		}
 	case c.Bool("json"):
 		err = dump.WriteImageJSON(w, res)
 	default:
@@ -91,6 +104,9 @@ func runMetadata(c *cli.Context) error {
 	if err == nil && res.TornTail != nil {
 		fmt.Fprintf(c.App.ErrWriter, "kseg: %v: the image stops before the torn tail (Kafka's recovery truncates it)\n", res.TornTail)
 		return ErrFindings
+	}
+	if err == nil && noChanges {
+		return ErrFindings // nothing found, as find's exit 1
 	}
 	return err
 }

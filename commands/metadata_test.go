@@ -219,3 +219,32 @@ func TestDumpCorpusKRaft(t *testing.T) {
 		}
 	}
 }
+
+// TestMetadataHistoryNoneAndSnapshotStart: an empty history exited 0 with no
+// output, which read as "never changed" — for an unknown subject, and for a
+// topic whose changes all lie inside the snapshot the replay started from.
+// Now exit 1 with a note, and a replay from a snapshot says so.
+func TestMetadataHistoryNoneAndSnapshotStart(t *testing.T) {
+	d := kraftFixture(t)
+	out, errOut, code := run(t, "metadata", "--history", "topic=no-such-topic", d)
+	if code != ExitFindings || out != "" || !strings.Contains(errOut, "no changes to topic=no-such-topic") {
+		t.Errorf("unknown topic: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	// Only the snapshot (offsets 0..29): topic-1 exists in it, its changes
+	// are folded in.
+	snap := filepath.Join(d, "__cluster_metadata-0", "00000000000000000030-0000000001.checkpoint")
+	img, _, code := run(t, "metadata", snap)
+	if code != ExitOK || !strings.Contains(img, "topic-1") {
+		t.Fatalf("snapshot image: exit %d, topic-1 missing:\n%s", code, img)
+	}
+	out, errOut, code = run(t, "metadata", "--history", "topic=topic-1", snap)
+	if code != ExitFindings || out != "" ||
+		!strings.Contains(errOut, "history starts after snapshot 00000000000000000030-0000000001.checkpoint: changes up to offset 29") {
+		t.Errorf("history from a snapshot: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	// A history found from offset 0 has no note and exits 0.
+	out, errOut, code = run(t, "metadata", "--history", "topic=topic-1", d)
+	if code != ExitOK || out == "" || errOut != "" {
+		t.Errorf("history from the log: exit %d, stderr %q", code, errOut)
+	}
+}
