@@ -37,7 +37,7 @@ func findRecordsCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "partition", Usage: "search only this partition number (repeatable, or comma-separated)"},
 			&cli.Int64Flag{Name: "max-results", Usage: "stop after N matches (0 = all)"},
 			&cli.BoolFlag{Name: "count", Usage: "print only the number of matches"},
-			&cli.BoolFlag{Name: "sort", Usage: "print matches in (topic, partition, offset) order instead of as found"},
+			&cli.BoolFlag{Name: "sort", Usage: "print matches in (topic, partition, offset) order instead of as found (the order found, and with --max-results which matches, varies between runs)"},
 			&cli.IntFlag{Name: "workers", Usage: "segments searched concurrently (0 = number of CPUs)"},
 			&cli.BoolFlag{Name: "time-ordered", Usage: "trust that timestamps never go backwards: stop at the first batch after --to-time (not provable for CreateTime)"},
 			&cli.BoolFlag{Name: "no-index", Usage: "ignore .index/.timeindex (stale or damaged indexes): read every batch header"},

@@ -101,3 +101,24 @@ func TestFindJSONShape(t *testing.T) {
 		}
 	}
 }
+
+// TestFindSortMaxResultsDeterministic: without --sort the N matches kept by
+// --max-results depend on worker timing (documented in --sort's help); with
+// --sort they are the first N in (topic, partition, offset) order, every run.
+func TestFindSortMaxResultsDeterministic(t *testing.T) {
+	all, _, code := run(t, "find", "--sort", "--workers", "1", "--value", "value", sample)
+	if code != ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+	lines := strings.SplitAfter(all, "\n")
+	if len(lines) < 4 {
+		t.Fatalf("too few matches:\n%s", all)
+	}
+	want := strings.Join(lines[:3], "")
+	for i := 0; i < 5; i++ {
+		got, _, code := run(t, "find", "--sort", "--max-results", "3", "--workers", "4", "--value", "value", sample)
+		if code != ExitOK || got != want {
+			t.Fatalf("run %d: exit %d\n%s\nwant\n%s", i, code, got, want)
+		}
+	}
+}
