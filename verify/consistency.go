@@ -539,8 +539,13 @@ func (k *consistency) finishEpochs(leo int64) {
 			k.epochRep.add(newFinding(ReasonEpochCheckpointMismatch, SeverityInfo, -1, -1, e.StartOffset,
 				fmt.Sprintf("line %d: epoch %d starts at the log end offset %d and no batch carries it yet: a leader elected at the end of the log that has written nothing", i+3, e.Epoch, e.StartOffset)))
 		case e.Epoch > k.maxEpoch:
-			k.epochRep.add(newFinding(ReasonEpochCheckpointMismatch, SeverityWarning, -1, -1, e.StartOffset,
-				fmt.Sprintf("line %d: epoch %d (from offset %d) is above every epoch in the log (highest %d): a leader that wrote nothing?", i+3, e.Epoch, e.StartOffset, k.maxEpoch)))
+			detail := fmt.Sprintf("line %d: epoch %d (from offset %d) is above every epoch in the log (highest %d): a leader that wrote nothing?", i+3, e.Epoch, e.StartOffset, k.maxEpoch)
+			if e.StartOffset >= leo {
+				// LogLoader.load calls truncateFromEnd(log end offset), which
+				// drops every entry starting at or after it, this one too.
+				detail += fmt.Sprintf(" (it starts at the log end offset %d: the broker truncates the entry at load)", leo)
+			}
+			k.epochRep.add(newFinding(ReasonEpochCheckpointMismatch, SeverityWarning, -1, -1, e.StartOffset, detail))
 		}
 		// Else an older epoch whose range holds no batch: compacted or
 		// deleted, nothing to compare.

@@ -296,6 +296,27 @@ func TestConsistencyFindingDetails(t *testing.T) {
 	if got := consistencyFindings(fs); strings.Join(got, "\n") != "orders-0/leader-epoch-checkpoint epoch-checkpoint-mismatch error -1" {
 		t.Fatalf("got:\n%s", strings.Join(got, "\n"))
 	}
+
+	// An entry at the log end offset (33) followed by one beyond it: both
+	// go at load (LogLoader: truncateFromEnd(log end offset) drops every
+	// entry starting at or after it); the warning used to say only "a
+	// leader that wrote nothing?".
+	dir = copySample(t)
+	epochsAt := []state.EpochEntry{{Epoch: 0, StartOffset: 0}, {Epoch: 1, StartOffset: 27}, {Epoch: 2, StartOffset: 33}, {Epoch: 3, StartOffset: 40}}
+	writeFile(t, filepath.Join(dir, "orders-0", "leader-epoch-checkpoint"), state.AppendLeaderEpochCheckpoint(nil, epochsAt))
+	fs, _ = runVerify(t, verify.Options{}, dir)
+	found := false
+	for _, f := range fs {
+		if f.Reason == verify.ReasonEpochCheckpointMismatch && f.Offset == 33 {
+			found = true
+			if !strings.Contains(f.Detail, "starts at the log end offset 33: the broker truncates the entry at load") {
+				t.Errorf("epoch at the log end offset: detail %q", f.Detail)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no finding at offset 33:%s", describe(fs))
+	}
 }
 
 // TestConsistencyPartialTargets: checkpoint files name every partition of
