@@ -85,6 +85,14 @@ func dumpLogOptions(c *cli.Context) (dump.LogOptions, error) {
 	if o.MaxBytes < 0 {
 		return o, usagef("--max-bytes must not be negative")
 	}
+	// Both used to be accepted silently: a cap below 1 meant the 128 MiB
+	// default, and an empty range printed headers only with exit 0.
+	if c.Int64("max-decompressed-bytes") < 1 {
+		return o, usagef("--max-decompressed-bytes must be at least 1")
+	}
+	if o.ToOffset >= 0 && o.FromOffset > o.ToOffset {
+		return o, usagef("--from-offset %d is after --to-offset %d", o.FromOffset, o.ToOffset)
+	}
 	internal := c.Bool("offsets-decoder") || c.Bool("transaction-log-decoder") || c.Bool("share-group-state-decoder") || c.Bool("remote-log-metadata-decoder")
 	if c.Bool("cluster-metadata-decoder") {
 		if internal {

@@ -164,6 +164,10 @@ func findOptions(c *cli.Context) (search.Options, error) {
 	if o.TimeFilter && o.FromTime > o.ToTime || o.ToOffset >= 0 && o.FromOffset > o.ToOffset {
 		return o, usagef("the --from bound is after the --to bound")
 	}
+	if c.Int64("max-decompressed-bytes") < 1 {
+		// Below 1 silently meant the 128 MiB default.
+		return o, usagef("--max-decompressed-bytes must be at least 1")
+	}
 	if o.MaxResults < 0 || o.Workers < 0 {
 		return o, usagef("--max-results and --workers must not be negative")
 	}

@@ -46,6 +46,9 @@ func TestFindSample(t *testing.T) {
 		{"find", "--producer-id", "-1", sample},
 		{"find", "--from-offset", "-3", sample},
 		{"find", "--to-offset", "-2", sample},
+		{"find", "--max-decompressed-bytes", "0", "--value", "v", sample},
+		{"dump", "--max-decompressed-bytes", "-5", sample},
+		{"dump", "--from-offset", "30", "--to-offset", "10", sample},
 		{"find"},
 	} {
 		if _, _, code := run(t, bad...); code != ExitUsage {
