@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os/signal"
@@ -102,5 +103,9 @@ func runServe(c *cli.Context) error {
 		return fmt.Errorf("kseg/server: listen: %w", err)
 	}
 	fmt.Fprintf(c.App.ErrWriter, "kseg serve: %s on %s (%s)\n", c.Args().First(), ln.Addr(), mode)
-	return server.Serve(ctx, ln, store, cfg)
+	err = server.Serve(ctx, ln, store, cfg)
+	if errors.Is(err, server.ErrOffsetsFileInLogDir) {
+		return usageError{err} // was exit 3, as if the disk had failed
+	}
+	return err
 }

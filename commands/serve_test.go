@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -47,6 +48,8 @@ func TestServeBannerNamesBoundPort(t *testing.T) {
 	for _, args := range [][]string{
 		{"serve", "--listen", "127.0.0.1:0", sample, sample},
 		{"serve", "--listen", "127.0.0.1:0", "--max-connections", "0", sample},
+		// --offsets-file inside LOGDIR is refused as a usage error (was exit 3).
+		{"serve", "--listen", "127.0.0.1:0", "--offsets-file", filepath.Join(sample, "offsets.json"), sample},
 	} {
 		if _, errOut, code := run(t, args...); code != ExitUsage {
 			t.Errorf("%v: exit %d, want %d (%s)", args, code, ExitUsage, errOut)

@@ -111,6 +111,10 @@ func newCoordinator(s *server, file string) (*coordinator, error) {
 	return c, nil
 }
 
+// ErrOffsetsFileInLogDir is checkOffsetsFile's refusal: a command-line
+// mistake (--offsets-file inside LOGDIR), not an I/O failure.
+var ErrOffsetsFileInLogDir = errors.New("it must be outside the log directory")
+
 // checkOffsetsFile refuses a side file inside the log directory: Kafka (and
 // our own Store) treat every entry of a log.dir as a topic partition, and a
 // read-only serve must not write there at all.
@@ -136,7 +140,7 @@ func checkOffsetsFile(store Store, file string) error {
 	}
 	rel, err := filepath.Rel(dir, filepath.Join(parent, filepath.Base(f)))
 	if err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return fmt.Errorf("kseg/server: offsets file %s is inside the log directory %s", file, dir)
+		return fmt.Errorf("kseg/server: offsets file %s is inside the log directory %s: %w", file, dir, ErrOffsetsFileInLogDir)
 	}
 	return nil
 }
