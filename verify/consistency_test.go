@@ -453,3 +453,42 @@ func TestCorpusConsistency(t *testing.T) {
 		t.Errorf("corpus consistency findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestLeftoverSwapBelowOrAboveCleaned: LogLoader renames a .swap into place
+// unless its base offset is at or above the smallest .cleaned file's, which
+// marks an interrupted split; then it deletes the .swap (KAFKA-6264). The
+// finding said "the broker finishes it" in both cases, contradicting
+// --what-would-kafka-do on the corpus's mid-compaction dirs.
+func TestLeftoverSwapBelowOrAboveCleaned(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		cleaned string // "" for none
+		want    string
+	}{
+		{"no .cleaned: renamed", "", "the broker finishes it at startup"},
+		{".cleaned at the same base: deleted", "00000000000000000020.timeindex.cleaned", "the broker deletes this .swap at startup"},
+		{".cleaned above it: renamed", "00000000000000000033.log.cleaned", "the broker finishes it at startup"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := copySample(t)
+			part := filepath.Join(dir, "orders-0")
+			writeFile(t, filepath.Join(part, "00000000000000000020.log.swap"), readFile(t, filepath.Join(part, "00000000000000000020.log")))
+			if tc.cleaned != "" {
+				writeFile(t, filepath.Join(part, tc.cleaned), nil)
+			}
+			fs, _ := runVerify(t, verify.Options{}, dir)
+			n := 0
+			for _, f := range fs {
+				if f.Reason == verify.ReasonLeftoverSwap {
+					n++
+					if !strings.Contains(f.Detail, tc.want) {
+						t.Errorf("detail %q, want %q", f.Detail, tc.want)
+					}
+				}
+			}
+			if n != 1 {
+				t.Fatalf("%d leftover-swap findings:%s", n, describe(fs))
+			}
+		})
+	}
+}

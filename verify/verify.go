@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/kseg/kseg/format"
@@ -421,8 +423,16 @@ func (c *checker) checkPartition(ctx context.Context, t Target) (*PartitionResul
 	if t.Bases == nil {
 		res.Leftovers = p.Leftovers
 		lr := c.reporter(res, nil, "")
+		minCleaned := minCleanedBase(p.Leftovers)
 		for _, l := range p.Leftovers {
 			f := leftoverFinding(l)
+			if l.Kind == "swap" {
+				if base, ok := leftoverBase(l.Path); ok && base >= minCleaned {
+					// LogLoader.removeTempFilesAndCollectSwapFiles
+					// (KAFKA-6264) deletes it instead of renaming it.
+					f.Detail = fmt.Sprintf("segment split interrupted (a .cleaned file at base offset %d exists, at or below this one): the broker deletes this .swap at startup (LogLoader, KAFKA-6264)", minCleaned)
+				}
+			}
 			if f.Reason == "" {
 				continue
 			}
@@ -480,6 +490,28 @@ func (c *checker) checkPartition(ctx context.Context, t Target) (*PartitionResul
 		}
 	}
 	return res, nil
+}
+
+// leftoverBase is Kafka's LogFileUtils.offsetFromFile: the number before
+// the file name's first dot.
+func leftoverBase(path string) (int64, bool) {
+	head, _, _ := strings.Cut(filepath.Base(path), ".")
+	n, err := strconv.ParseInt(head, 10, 64)
+	return n, err == nil
+}
+
+// minCleanedBase is the smallest base offset of a .cleaned leftover
+// (math.MaxInt64 when there is none), as LogLoader computes it.
+func minCleanedBase(ls []segment.Leftover) int64 {
+	m := int64(math.MaxInt64)
+	for _, l := range ls {
+		if l.Kind == "cleaned" {
+			if b, ok := leftoverBase(l.Path); ok && b < m {
+				m = b
+			}
+		}
+	}
+	return m
 }
 
 func leftoverFinding(l segment.Leftover) Finding {
