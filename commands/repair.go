@@ -18,7 +18,7 @@ func init() { register(repairCommand) }
 func repairCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "repair",
-		Usage: "plan (default: dry run, exit 1 if anything is to be done) and with --apply carry out a repair that quarantines every byte it removes",
+		Usage: "plan (default: dry run, exit 1 if anything is to be done or a finding is left unresolved) and with --apply carry out a repair that quarantines every byte it removes",
 		Description: "Fixes torn tails of the last segment, rebuilds missing, harmful or zero-tailed indexes and removes kseg's own temp files.\n" +
 			"Mid-log corruption is only reported unless --salvage (cut bad ranges out, splitting the segment so no valid batch is lost)\n" +
 			"or --truncate-at POS (one .log file) is given. Refuses while a broker holds the log dir's .lock.",

@@ -329,3 +329,25 @@ func TestRepairRefusesWhileLocked(t *testing.T) {
 		t.Errorf("verify while locked: exit %d, want %d (the torn tail)", code, ExitFindings)
 	}
 }
+
+// TestRepairExitsOneOnUnresolvedOnly: a leader-epoch-checkpoint entry beyond
+// the log end is an error repair does not fix; the plan has nothing to do
+// and still exits 1 (the help used to promise exit 1 only "if anything is
+// to be done"), also after --apply.
+func TestRepairExitsOneOnUnresolvedOnly(t *testing.T) {
+	dir := t.TempDir()
+	testutil.CopyTree(t, sample, dir+"/logs")
+	ep := filepath.Join(dir, "logs", "orders-0", "leader-epoch-checkpoint")
+	if err := os.WriteFile(ep, []byte("0\n2\n0 0\n9 500\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"repair", dir + "/logs"},
+		{"repair", "--apply", "--quarantine", dir + "/q", dir + "/logs"},
+	} {
+		out, errOut, code := runKseg(t, args...)
+		if code != ExitFindings || !strings.Contains(out, "unresolved: error") || !strings.Contains(out, "nothing to do") {
+			t.Errorf("%v: exit %d, want %d\n%s%s", args, code, ExitFindings, out, errOut)
+		}
+	}
+}
