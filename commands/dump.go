@@ -69,7 +69,11 @@ func dumpLogOptions(c *cli.Context) (dump.LogOptions, error) {
 		MaxDecompressed:    int(c.Int64("max-decompressed-bytes")),
 		Workers:            c.Int("workers"),
 	}
-	if o.Workers <= 0 {
+	if o.Workers < 0 {
+		// As find: 0 means the number of CPUs, a negative count is a mistake.
+		return o, usagef("--workers must not be negative")
+	}
+	if o.Workers == 0 {
 		o.Workers = runtime.NumCPU()
 	}
 	var err error

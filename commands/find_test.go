@@ -49,6 +49,7 @@ func TestFindSample(t *testing.T) {
 		{"find", "--max-decompressed-bytes", "0", "--value", "v", sample},
 		{"dump", "--max-decompressed-bytes", "-5", sample},
 		{"dump", "--from-offset", "30", "--to-offset", "10", sample},
+		{"dump", "--deep-iteration", "--workers", "-1", sample},
 		{"find"},
 	} {
 		if _, _, code := run(t, bad...); code != ExitUsage {
