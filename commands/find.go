@@ -99,6 +99,10 @@ func runFind(c *cli.Context) error {
 		return err
 	}
 	if st.Matches == 0 {
+		if st.Segments == 0 && (c.IsSet("topic") || c.IsSet("partition")) {
+			// A misspelt --topic read as "no record matches".
+			fmt.Fprintf(c.App.ErrWriter, "kseg: no segment of the selected --topic/--partition under %s\n", strings.Join(c.Args().Slice(), ", "))
+		}
 		return ErrFindings // grep's convention: 1 = nothing found
 	}
 	return nil

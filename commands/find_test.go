@@ -59,6 +59,13 @@ func TestFindSample(t *testing.T) {
 	if _, _, code := run(t, "find", filepath.Join(t.TempDir(), "missing")); code != ExitFailure {
 		t.Errorf("missing path: exit %d, want %d", code, ExitFailure)
 	}
+	// A --topic that selects nothing says so (it read as "no match").
+	if _, errOut, code := run(t, "find", "--topic", "ordres", sample); code != ExitFindings || !strings.Contains(errOut, "no segment of the selected --topic/--partition") {
+		t.Errorf("misspelt topic: exit %d, stderr %q", code, errOut)
+	}
+	if _, errOut, code := run(t, "find", "--topic", "orders", "--key", "no-such-key", sample); code != ExitFindings || errOut != "" {
+		t.Errorf("no match in a selected topic: exit %d, stderr %q", code, errOut)
+	}
 	// Regression: a directory that is neither a log dir nor a partition
 	// (an empty dir, a parent of log dirs) answered "no matches" (exit 1,
 	// silent) as if it had been searched; verify calls it I/O failure.
