@@ -86,6 +86,16 @@ func (v *KafkaVersion) UnmarshalText(b []byte) error {
 // sanity checks are skipped (LogSegment.java sanityCheck).
 func (v KafkaVersion) eagerIndexes() bool { return v.Less(KafkaVersion{2, 3}) }
 
+// loader names the class that loads a log in release v, for citations:
+// core/src/main/scala/kafka/log/Log.scala until 2.8, LogLoader from 3.0
+// (LogLoader.scala, later storage's LogLoader.java).
+func (v KafkaVersion) loader() string {
+	if v.Less(KafkaVersion{3, 0}) {
+		return "Log"
+	}
+	return "LogLoader"
+}
+
 // KafkaAction is one thing the broker's own log loading would do to a
 // partition directory at its next start after an unclean shutdown
 // (kafka-reference.md §3.7: LogLoader.load, LogSegment.recover).
@@ -260,7 +270,7 @@ func kafkaRecovery(t Target, p *segment.Partition, res *PartitionResult, v Kafka
 			add(KafkaAction{Action: "create-empty-index", File: s.Name, Detail: fmt.Sprintf(
 				"offset index missing: Kafka %s creates it empty (AbstractIndex.scala createNewFile) and never rebuilds it: every lookup in this segment scans from position 0", v)})
 		case s.Index == IndexMissing:
-			atLoad = "offset index missing: NoSuchFileException → recoverSegment, even after a clean shutdown (LogLoader.loadSegmentFiles)"
+			atLoad = fmt.Sprintf("offset index missing: NoSuchFileException → recoverSegment, even after a clean shutdown (%s.loadSegmentFiles)", v.loader())
 		case s.TimeIndex == IndexMissing:
 			d := "time index missing: created empty (timeIndex.resize(0)), not rebuilt unless the segment is recovered"
 			if !recovered && i < len(res.Segments)-1 && s.MaxTimestamp >= 0 {
@@ -323,8 +333,8 @@ func kafkaRecovery(t Target, p *segment.Partition, res *PartitionResult, v Kafka
 			}
 			if pos >= 0 {
 				cut, indexFail = 0, true
-				detail = fmt.Sprintf("LogSegment.recover fails at the batch at position %d (%s, with index.interval.bytes %d, the default: a topic override changes which batches are indexed): InvalidOffsetException → LogLoader.recoverLog truncates the whole segment to its base offset; the log end offset becomes %d",
-					pos, why, defaultIndexIntervalBytes, s.BaseOffset)
+				detail = fmt.Sprintf("LogSegment.recover fails at the batch at position %d (%s, with index.interval.bytes %d, the default: a topic override changes which batches are indexed): InvalidOffsetException → %s.recoverLog truncates the whole segment to its base offset; the log end offset becomes %d",
+					pos, why, defaultIndexIntervalBytes, v.loader(), s.BaseOffset)
 			}
 		}
 		if _, ok := loadTruncated[i]; ok || s.ValidBytes >= s.Size && !indexFail {
@@ -357,7 +367,7 @@ func kafkaRecovery(t Target, p *segment.Partition, res *PartitionResult, v Kafka
 			add(KafkaAction{Action: "delete-segment", File: later.Name, BytesLost: later.Size, RecordsLost: ll.Records, Lost: &ll,
 				// LogLoader.recoverLog → removeAndDeleteSegmentsAsync →
 				// LocalLog.deleteSegmentFiles (renamed .deleted, removed later).
-				Detail: "all segments after a truncated one are deleted (LogLoader.recoverLog: \"Corruption found in segment\", removeAndDeleteSegmentsAsync)"})
+				Detail: fmt.Sprintf("all segments after a truncated one are deleted (%s.recoverLog: \"Corruption found in segment\", then the later segments are removed)", v.loader())})
 		}
 		kr.Lost = &total
 		break
@@ -537,7 +547,7 @@ func txnIndexSanity(logPath string, base int64) string {
 // notRecoveredWhy says why recoverLog leaves a segment alone.
 func notRecoveredWhy(kr *KafkaRecovery) string {
 	if kr.CleanShutdownMarker {
-		return "the clean shutdown marker skips recovery (LogLoader.recoverLog)"
+		return fmt.Sprintf("the clean shutdown marker skips recovery (%s.recoverLog)", kr.KafkaVersion.loader())
 	}
 	return fmt.Sprintf("below the recovery point %d", kr.RecoveryPoint)
 }
@@ -645,8 +655,8 @@ func logStartAboveEnd(p *segment.Partition, res *PartitionResult, kr *KafkaRecov
 			}
 		}
 		add(KafkaAction{Action: "delete-segment", File: s.Name, BytesLost: size, Detail: fmt.Sprintf(
-			"the log end offset %d is below the log start offset %d (log-start-offset-checkpoint): LogLoader deletes every segment (\"Deleting all segments because logEndOffset ... is smaller than logStartOffset\") and the log starts empty at offset %d; the records deleted were all below the log start offset, already unreadable",
-			leo, ls, ls)})
+			"the log end offset %d is below the log start offset %d (log-start-offset-checkpoint): %s deletes every segment (\"Deleting all segments because logEndOffset ... is smaller than logStartOffset\") and the log starts empty at offset %d; the records deleted were all below the log start offset, already unreadable",
+			leo, ls, kr.KafkaVersion.loader(), ls)})
 	}
 	return nil
 }
