@@ -29,7 +29,11 @@ type Extent struct {
 // headerExtent is the extent a header alone gives.
 func headerExtent(b *Batch) Extent {
 	if b.Magic >= 2 {
-		return Extent{BaseOffset: b.BaseOffset, LastOffset: b.LastOffset(), Records: int64(max(b.NumRecords, 0)), Exact: true}
+		// A negative lastOffsetDelta or record count is a damaged header
+		// (the batch's CRC fails): its range is no fact, only the header's
+		// claim.
+		return Extent{BaseOffset: b.BaseOffset, LastOffset: b.LastOffset(), Records: int64(max(b.NumRecords, 0)),
+			Exact: b.LastOffsetDelta >= 0 && b.NumRecords >= 0}
 	}
 	return Extent{BaseOffset: b.BaseOffset, LastOffset: b.BaseOffset, Records: 1, Exact: !b.IsLegacyWrapper()}
 }
@@ -40,7 +44,7 @@ func headerExtent(b *Batch) Extent {
 // bound is returned (Exact false) with the *CorruptionError.
 func (d *RecordDecoder) Extent(b *Batch) (Extent, error) {
 	e := headerExtent(b)
-	if e.Exact {
+	if e.Exact || !b.IsLegacyWrapper() {
 		return e, nil
 	}
 	if err := d.Reset(b); err != nil {
