@@ -536,40 +536,34 @@ func (s *server) describeLogDirs(q *kmsg.DescribeLogDirsRequest) *kmsg.DescribeL
 // dir's own __consumer_offsets and __transaction_state the first time it is
 // asked for (the files are read-only, so it never changes).
 type offline struct {
-	once   sync.Once
-	groups *gcoord.Groups
-	gerr   error
-	tonce  sync.Once
-	txns   []gcoord.Transaction
-	terr   error
+	gonce, tonce sync.Once
+	groups       *gcoord.Groups
+	txns         []gcoord.Transaction
 }
 
 func (s *server) offlineGroups() *gcoord.Groups {
-	s.off.once.Do(func() {
-		dir := s.logDir()
-		if dir == "" {
-			return
-		}
-		s.off.groups, s.off.gerr = gcoord.LoadGroups(dir)
-		if s.off.gerr != nil {
-			s.cfg.Logf("kseg serve: loading groups from %s: %v", gcoord.OffsetsTopic, s.off.gerr)
-		}
-	})
+	loadOffline(s, &s.off.gonce, &s.off.groups, gcoord.OffsetsTopic, gcoord.LoadGroups)
 	return s.off.groups
 }
 
 func (s *server) offlineTransactions() []gcoord.Transaction {
-	s.off.tonce.Do(func() {
+	loadOffline(s, &s.off.tonce, &s.off.txns, gcoord.TransactionStateTopic, gcoord.LoadTransactions)
+	return s.off.txns
+}
+
+// loadOffline fills *dst, once, from the log dir's own internal topic; a
+// load error is logged and leaves *dst as load returned it.
+func loadOffline[T any](s *server, once *sync.Once, dst *T, topic string, load func(string) (T, error)) {
+	once.Do(func() {
 		dir := s.logDir()
 		if dir == "" {
 			return
 		}
-		s.off.txns, s.off.terr = gcoord.LoadTransactions(dir)
-		if s.off.terr != nil {
-			s.cfg.Logf("kseg serve: loading transactions from %s: %v", gcoord.TransactionStateTopic, s.off.terr)
+		var err error
+		if *dst, err = load(dir); err != nil {
+			s.cfg.Logf("kseg serve: loading %s from %s: %v", topic, dir, err)
 		}
 	})
-	return s.off.txns
 }
 
 // offlineOffsets returns the offsets group had committed in the log dir's
