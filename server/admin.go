@@ -453,20 +453,13 @@ func (s *server) logDir() string {
 // DescribeLogDirs: the sum of its segments' sizes (UnifiedLog.size, the
 // .log files; indexes are not counted).
 func partitionSize(dir string) (int64, error) {
-	ents, err := os.ReadDir(dir)
+	p, err := segment.OpenPartition(dir)
 	if err != nil {
 		return 0, err
 	}
 	var n int64
-	for _, e := range ents {
-		if !strings.HasSuffix(e.Name(), segment.LogSuffix) || e.IsDir() {
-			continue
-		}
-		fi, err := e.Info()
-		if err != nil {
-			return 0, err
-		}
-		n += fi.Size()
+	for _, sg := range p.Segments {
+		n += sg.LogSize
 	}
 	return n, nil
 }
