@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
@@ -866,12 +865,10 @@ func describedAssignment(parts []gcoord.TopicPartitions, ids []string) []kmsg.As
 		if p.Topic == "" || i >= len(ids) {
 			continue
 		}
-		b, err := base64.RawURLEncoding.DecodeString(ids[i])
-		if err != nil || len(b) != 16 {
+		id, err := state.ParseUUID(ids[i]) // Uuid.fromString, as the ids were written
+		if err != nil {
 			continue
 		}
-		var id [16]byte
-		copy(id[:], b)
 		out = append(out, kmsg.AssignmentTopicPartition{TopicID: id, Topic: p.Topic, Partitions: p.Partitions})
 	}
 	return out
