@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
@@ -453,20 +452,13 @@ func (s *server) logDir() string {
 // DescribeLogDirs: the sum of its segments' sizes (UnifiedLog.size, the
 // .log files; indexes are not counted).
 func partitionSize(dir string) (int64, error) {
-	ents, err := os.ReadDir(dir)
+	p, err := segment.OpenPartition(dir)
 	if err != nil {
 		return 0, err
 	}
 	var n int64
-	for _, e := range ents {
-		if !strings.HasSuffix(e.Name(), segment.LogSuffix) || e.IsDir() {
-			continue
-		}
-		fi, err := e.Info()
-		if err != nil {
-			return 0, err
-		}
-		n += fi.Size()
+	for _, sg := range p.Segments {
+		n += sg.LogSize
 	}
 	return n, nil
 }
@@ -536,40 +528,34 @@ func (s *server) describeLogDirs(q *kmsg.DescribeLogDirsRequest) *kmsg.DescribeL
 // dir's own __consumer_offsets and __transaction_state the first time it is
 // asked for (the files are read-only, so it never changes).
 type offline struct {
-	once   sync.Once
-	groups *gcoord.Groups
-	gerr   error
-	tonce  sync.Once
-	txns   []gcoord.Transaction
-	terr   error
+	gonce, tonce sync.Once
+	groups       *gcoord.Groups
+	txns         []gcoord.Transaction
 }
 
 func (s *server) offlineGroups() *gcoord.Groups {
-	s.off.once.Do(func() {
-		dir := s.logDir()
-		if dir == "" {
-			return
-		}
-		s.off.groups, s.off.gerr = gcoord.LoadGroups(dir)
-		if s.off.gerr != nil {
-			s.cfg.Logf("kseg serve: loading groups from %s: %v", gcoord.OffsetsTopic, s.off.gerr)
-		}
-	})
+	loadOffline(s, &s.off.gonce, &s.off.groups, gcoord.OffsetsTopic, gcoord.LoadGroups)
 	return s.off.groups
 }
 
 func (s *server) offlineTransactions() []gcoord.Transaction {
-	s.off.tonce.Do(func() {
+	loadOffline(s, &s.off.tonce, &s.off.txns, gcoord.TransactionStateTopic, gcoord.LoadTransactions)
+	return s.off.txns
+}
+
+// loadOffline fills *dst, once, from the log dir's own internal topic; a
+// load error is logged and leaves *dst as load returned it.
+func loadOffline[T any](s *server, once *sync.Once, dst *T, topic string, load func(string) (T, error)) {
+	once.Do(func() {
 		dir := s.logDir()
 		if dir == "" {
 			return
 		}
-		s.off.txns, s.off.terr = gcoord.LoadTransactions(dir)
-		if s.off.terr != nil {
-			s.cfg.Logf("kseg serve: loading transactions from %s: %v", gcoord.TransactionStateTopic, s.off.terr)
+		var err error
+		if *dst, err = load(dir); err != nil {
+			s.cfg.Logf("kseg serve: loading %s from %s: %v", topic, dir, err)
 		}
 	})
-	return s.off.txns
 }
 
 // offlineOffsets returns the offsets group had committed in the log dir's
@@ -879,12 +865,10 @@ func describedAssignment(parts []gcoord.TopicPartitions, ids []string) []kmsg.As
 		if p.Topic == "" || i >= len(ids) {
 			continue
 		}
-		b, err := base64.RawURLEncoding.DecodeString(ids[i])
-		if err != nil || len(b) != 16 {
+		id, err := state.ParseUUID(ids[i]) // Uuid.fromString, as the ids were written
+		if err != nil {
 			continue
 		}
-		var id [16]byte
-		copy(id[:], b)
 		out = append(out, kmsg.AssignmentTopicPartition{TopicID: id, Topic: p.Topic, Partitions: p.Partitions})
 	}
 	return out
