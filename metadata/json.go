@@ -41,12 +41,10 @@ func (rec *Record) AppendJSON(dst []byte) []byte {
 	return append(dst, '}')
 }
 
-// AppendStructJSON appends s as Kafka's JsonConverter.write would for
+// appendStructJSON appends s as Kafka's JsonConverter.write would for
 // version v: fields in schema order, tagged fields only when not default.
 // Unknown tagged fields, which Kafka's converters drop, are shown as
 // "_unknownTaggedFields":[{"tag":N,"data":"<base64>"}].
-func AppendStructJSON(dst []byte, s *Struct, v int16) []byte { return appendStructJSON(dst, s, v) }
-
 func appendStructJSON(dst []byte, s *Struct, v int16) []byte {
 	dst = append(dst, '{')
 	n := 0

@@ -194,11 +194,9 @@ func (p *partInfo) loadAborts() (map[int64][]offsetRange, error) {
 				p.err = err
 				return
 			}
-			entries, _, err := state.DecodeTxnIndex(b)
-			if err != nil {
-				// Kafka stops at a bad version too; use what came before it.
-				_ = err
-			}
+			// A decode error is ignored on purpose: Kafka stops at a bad
+			// version too, so the entries before it are what counts.
+			entries, _, _ := state.DecodeTxnIndex(b)
 			for _, e := range entries {
 				p.aborts[e.ProducerID] = append(p.aborts[e.ProducerID], offsetRange{e.FirstOffset, e.LastOffset})
 			}
