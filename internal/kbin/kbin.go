@@ -77,17 +77,6 @@ func (u UUID) String() string { return base64.RawURLEncoding.EncodeToString(u[:]
 // IsZero reports whether u is Uuid.ZERO_UUID (all zero bits), Kafka's "no uuid".
 func (u UUID) IsZero() bool { return u == UUID{} }
 
-// ParseUUID is Uuid.fromString: URL-safe base64, 22 characters unpadded.
-func ParseUUID(s string) (UUID, error) {
-	var u UUID
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(b) != 16 {
-		return u, fmt.Errorf("kseg/kbin: invalid uuid %q", s)
-	}
-	copy(u[:], b)
-	return u, nil
-}
-
 // TaggedField is one entry of a flexible struct's tagged-field section.
 type TaggedField struct {
 	Tag  uint32 `json:"tag"`

@@ -3,6 +3,7 @@ package kbin
 import (
 	"bytes"
 	"errors"
+	"github.com/kseg/kseg/state"
 	"testing"
 )
 
@@ -91,8 +92,10 @@ func TestUUIDString(t *testing.T) {
 	if got := u.String(); got != "AAAAAAAAAAAAAAAAAAAAAQ" {
 		t.Fatalf("got %s", got)
 	}
-	back, err := ParseUUID("AAAAAAAAAAAAAAAAAAAAAQ")
-	if err != nil || back != u {
+	// The parser is state.ParseUUID (Uuid.fromString), shared by every
+	// package that reads Kafka's uuid strings.
+	back, err := state.ParseUUID("AAAAAAAAAAAAAAAAAAAAAQ")
+	if err != nil || UUID(back) != u {
 		t.Fatalf("parse %v %v", back, err)
 	}
 	// URL-safe alphabet: 0xfb 0xff → "-_" characters, never "+/".
