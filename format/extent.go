@@ -74,7 +74,12 @@ func (d *RecordDecoder) ReadExtent(r io.ReaderAt, b *Batch) (Extent, error) {
 	if b.Size() > DefaultMaxBatchBytes {
 		return e, nil
 	}
-	buf := make([]byte, b.Size())
+	// One buffer per decoder, not per wrapper: the decoder is positioned on
+	// the wrapper read into it, valid until the next call, as after Reset.
+	if int64(cap(d.extentBuf)) < b.Size() {
+		d.extentBuf = make([]byte, b.Size())
+	}
+	buf := d.extentBuf[:b.Size()]
 	if _, err := r.ReadAt(buf, b.Position); err != nil {
 		return e, fmt.Errorf("kseg/format: %s: position %d: %w", d.opts.File, b.Position, err)
 	}

@@ -56,19 +56,21 @@ type DecoderOptions struct {
 type RecordDecoder struct {
 	opts DecoderOptions
 
-	batch    *Batch
-	data     []byte // records area: Raw[61:] or decompressed bytes (v2); inner message set (legacy wrapper)
-	decBuf   []byte
-	p        int   // read position in data
-	left     int32 // v2: records still to read
-	index    int32
-	legacy   bool
-	wrapper  bool
-	inner    legacyInner
-	done     bool
-	rec      Record
-	headers  []Header
-	consumed bool // legacy uncompressed: the single record was returned
+	batch  *Batch
+	data   []byte // records area: Raw[61:] or decompressed bytes (v2); inner message set (legacy wrapper)
+	decBuf []byte
+	// extentBuf holds the legacy wrapper ReadExtent reads (reused).
+	extentBuf []byte
+	p         int   // read position in data
+	left      int32 // v2: records still to read
+	index     int32
+	legacy    bool
+	wrapper   bool
+	inner     legacyInner
+	done      bool
+	rec       Record
+	headers   []Header
+	consumed  bool // legacy uncompressed: the single record was returned
 }
 
 type legacyInner struct {
